@@ -1,0 +1,207 @@
+/**
+ * Every error weft raises is a {@link WeftError} with a stable `code`. Errors cross threads
+ * and disks, so they are rebuilt from their code ({@link errorFromJSON}), never from their
+ * prototype; match on `err.code`, not on message text.
+ */
+
+/** Stable error codes. Each is documented in the README's "Error codes" table. */
+export type ErrorCode =
+  | 'INVALID_NAME'
+  | 'INVALID_VALUE'
+  | 'INVALID_ARGUMENT'
+  | 'SETTING_NOT_FOUND'
+  | 'SETTING_EXISTS'
+  | 'VERSION_CONFLICT'
+  | 'STALE_TOKEN'
+  | 'LOCK_TIMEOUT'
+  | 'LOCK_ALREADY_HELD'
+  | 'LOCK_ALREADY_WAITING'
+  | 'LOCK_ABANDONED'
+  | 'NOT_LOCK_HOLDER'
+  | 'LEASE_EXPIRED'
+  | 'STORE_LOCKED'
+  | 'STORE_FAILED'
+  | 'RUNTIME_CLOSED'
+  | 'ABORTED';
+
+export type ErrorContext = Readonly<Record<string, unknown>>;
+
+/** Base class of every weft error: a stable `code`, readonly `context` and an optional `cause`. */
+export class WeftError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+    this.name = new.target.name;
+  }
+
+  /** A plain, structured-clone-safe form; {@link errorFromJSON} rebuilds the class from `code`. */
+  toJSON(): SerializedError {
+    return { name: this.name, code: this.code, message: this.message, context: { ...this.context } };
+  }
+}
+
+export interface SerializedError {
+  name: string;
+  code: ErrorCode;
+  message: string;
+  context: Record<string, unknown>;
+}
+
+/** A name (setting, lock, holder) is empty, too long, or uses characters outside the documented set. */
+export class InvalidNameError extends WeftError {
+  constructor(what: string, name: unknown, reason: string) {
+    super('INVALID_NAME', `Invalid ${what} ${JSON.stringify(name)}: ${reason}`, { what, name });
+  }
+}
+
+/** A value cannot be stored: superjson cannot encode it (functions, symbols, forbidden keys). */
+export class InvalidValueError extends WeftError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('INVALID_VALUE', `Value cannot be stored: ${reason}`, { reason }, options);
+  }
+}
+
+/** An option or argument has the wrong type or range; the message names it. */
+export class InvalidArgumentError extends WeftError {
+  constructor(argument: string, reason: string) {
+    super('INVALID_ARGUMENT', `Invalid ${argument}: ${reason}`, { argument });
+  }
+}
+
+export class SettingNotFoundError extends WeftError {
+  constructor(key: string, by: 'name' | 'id') {
+    super('SETTING_NOT_FOUND', `No setting with ${by} ${JSON.stringify(key)}; create it first`, { key, by });
+  }
+}
+
+export class SettingExistsError extends WeftError {
+  constructor(name: string) {
+    super('SETTING_EXISTS', `A setting named ${JSON.stringify(name)} already exists; update it instead`, { name });
+  }
+}
+
+/** Compare-and-set failed: the setting changed since the version the caller read. */
+export class VersionConflictError extends WeftError {
+  constructor(name: string, expectedVersion: number, currentVersion: number) {
+    super(
+      'VERSION_CONFLICT',
+      `Setting ${JSON.stringify(name)} is at version ${currentVersion}, not ${expectedVersion}; read it again and retry`,
+      { name, expectedVersion, currentVersion },
+    );
+  }
+}
+
+/** A write fenced by a lock token arrived after that token stopped holding the lock. */
+export class StaleTokenError extends WeftError {
+  constructor(name: string, token: number, currentToken: number | undefined) {
+    super(
+      'STALE_TOKEN',
+      `Lock token ${token} no longer holds ${JSON.stringify(name)}` +
+        (currentToken === undefined ? ' (the lock is free)' : ` (token ${currentToken} holds it now)`),
+      { name, token, currentToken },
+    );
+  }
+}
+
+export class LockTimeoutError extends WeftError {
+  constructor(name: string, holder: string, waitedMs: number) {
+    super('LOCK_TIMEOUT', `${holder} waited ${waitedMs} ms for lock ${JSON.stringify(name)} and gave up`, {
+      name,
+      holder,
+      waitedMs,
+    });
+  }
+}
+
+/** The holder asked again for a lock it holds without `reentrant: true`. */
+export class LockAlreadyHeldError extends WeftError {
+  constructor(name: string, holder: string, token: number) {
+    super(
+      'LOCK_ALREADY_HELD',
+      `${holder} already holds lock ${JSON.stringify(name)} (token ${token}); pass reentrant: true to count it`,
+      { name, holder, token },
+    );
+  }
+}
+
+/** The holder asked for a lock it is already queued for. */
+export class LockAlreadyWaitingError extends WeftError {
+  constructor(name: string, holder: string) {
+    super('LOCK_ALREADY_WAITING', `${holder} is already waiting for lock ${JSON.stringify(name)}`, { name, holder });
+  }
+}
+
+/** A waiting request was withdrawn because its holder released everything (e.g. its execution ended). */
+export class LockAbandonedError extends WeftError {
+  constructor(name: string, holder: string) {
+    super('LOCK_ABANDONED', `${holder} stopped waiting for lock ${JSON.stringify(name)}: it released all its locks`, {
+      name,
+      holder,
+    });
+  }
+}
+
+export class NotLockHolderError extends WeftError {
+  constructor(name: string, token: number) {
+    super('NOT_LOCK_HOLDER', `Token ${token} does not hold lock ${JSON.stringify(name)}; nothing was changed`, {
+      name,
+      token,
+    });
+  }
+}
+
+export class LeaseExpiredError extends WeftError {
+  constructor(name: string, token: number) {
+    super(
+      'LEASE_EXPIRED',
+      `The lease on ${JSON.stringify(name)} with token ${token} expired before it was renewed; acquire it again`,
+      { name, token },
+    );
+  }
+}
+
+/** The data folder is open in another process (or another runtime in this one). */
+export class StoreLockedError extends WeftError {
+  constructor(dataDir: string, holder: string | undefined, options?: { cause?: unknown }) {
+    super(
+      'STORE_LOCKED',
+      `Data folder ${dataDir} is in use` +
+        (holder ? ` by ${holder}` : ' by another process') +
+        '; stop that process or choose another folder',
+      { dataDir, holder },
+      options,
+    );
+  }
+}
+
+/** The store failed to read or write; the runtime stops serving writes. */
+export class StoreFailedError extends WeftError {
+  constructor(operation: string, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('STORE_FAILED', `Store ${operation} failed${reason}`, { operation }, options);
+  }
+}
+
+export class RuntimeClosedError extends WeftError {
+  constructor() {
+    super('RUNTIME_CLOSED', 'The runtime is closed; open a new one with Runtime.open()');
+  }
+}
+
+/** A waiting call was withdrawn by its AbortSignal (callers see `signal.reason`). */
+export class AbortedError extends WeftError {
+  constructor(what: string) {
+    super('ABORTED', `${what} was aborted`, { what });
+  }
+}
+
+/** Rebuilds a serialised error as a {@link WeftError} carrying the same code and context. */
+export function errorFromJSON(json: SerializedError): WeftError {
+  const err = new WeftError(json.code, json.message, json.context);
+  err.name = json.name;
+  return err;
+}

@@ -1,0 +1,277 @@
+import { StoreFailedError } from '../errors.js';
+import type { Store, WriteOp } from './store.js';
+import { WriteAheadLog } from './wal.js';
+
+/**
+ * How far a write must get before it is acknowledged.
+ * - `fsync` (default): to the disk; nothing acknowledged is lost, even on power loss.
+ * - `process`: to the operating system; survives the process being killed, not the machine.
+ */
+export type Durability = 'fsync' | 'process';
+
+export interface JournalStats {
+  /** Batches committed so far. */
+  batches: number;
+  /** Ops committed so far (after coalescing writes to the same key within a batch). */
+  ops: number;
+  /** The largest batch so far, in ops. */
+  maxBatch: number;
+}
+
+/** Log size past which the journal empties its log once the store has caught up. */
+const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Group commit. Every write issued in the same tick joins one batch; a batch is appended to
+ * the write-ahead log (and fsync'd in `fsync` mode) and then acknowledged, while the store
+ * applies committed batches in the background in larger batches of its own. While a sync is
+ * in flight the next batch keeps growing, so throughput rises with load.
+ *
+ * Stores without a log (the in-memory one) commit by writing the store directly.
+ */
+export class Journal {
+  readonly durability: Durability;
+  readonly stats: JournalStats = { batches: 0, ops: 0, maxBatch: 0 };
+  readonly #store: Store;
+  readonly #wal: WriteAheadLog | undefined;
+  readonly #listeners = new Set<(committedSeq: number) => void>();
+  readonly #waiters: Array<{ seq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  /** Ops of the batch still gathering, keyed by kind and key so the last write wins. */
+  #open = new Map<string, WriteOp>();
+  #openSeq = 1;
+  #flushScheduled = false;
+  /** Highest seq appended to the log (or handed to the store when there is no log). */
+  #writtenSeq = 0;
+  #committedSeq = 0;
+  #syncing = false;
+  #failure: StoreFailedError | undefined;
+
+  /** Batches waiting to be applied to the store, oldest first. */
+  #toApply: Array<{ seq: number; ops: WriteOp[] }> = [];
+  #appliedSeq = 0;
+  #applying: Promise<void> | undefined;
+  #appliedWaiters: Array<{ seq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #closed = false;
+
+  private constructor(store: Store, durability: Durability, wal: WriteAheadLog | undefined) {
+    this.#store = store;
+    this.durability = durability;
+    this.#wal = wal;
+  }
+
+  /** Opens the journal over a store, first replaying into it whatever a crashed process left in the log. */
+  static async open(store: Store, durability: Durability): Promise<Journal> {
+    if (!store.walPath) return new Journal(store, durability, undefined);
+    let opened: ReturnType<typeof WriteAheadLog.open>;
+    try {
+      opened = WriteAheadLog.open(store.walPath);
+    } catch (cause) {
+      throw new StoreFailedError(`open of the journal ${store.walPath}`, { cause });
+    }
+    const { log, batches } = opened;
+    if (batches.length > 0) {
+      // Ops are blind puts and deletes, so replaying ones the store already has is harmless.
+      await store.write(batches.flat(), { sync: true });
+      log.truncate();
+    }
+    return new Journal(store, durability, log);
+  }
+
+  /** The seq of the batch that writes issued now will join. */
+  get openSeq(): number {
+    return this.#openSeq;
+  }
+
+  /** The highest seq whose batch is durable and acknowledged. */
+  get committedSeq(): number {
+    return this.#committedSeq;
+  }
+
+  /** The seq of the newest batch not yet committed, or undefined when everything is. */
+  get pendingSeq(): number | undefined {
+    const newest = this.#open.size > 0 ? this.#openSeq : this.#writtenSeq;
+    return newest > this.#committedSeq ? newest : undefined;
+  }
+
+  /** Adds ops to the open batch and returns its seq. Nothing is visible in the store until it commits. */
+  write(ops: readonly WriteOp[]): number {
+    if (this.#failure) throw this.#failure;
+    if (this.#closed) throw new StoreFailedError('write after close');
+    for (const op of ops) this.#open.set(op.kind + '\u0000' + op.key, op);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return this.#openSeq;
+  }
+
+  /** Calls `listener(seq)` each time batches up to `seq` commit. Returns an unsubscribe function. */
+  onCommit(listener: (committedSeq: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves once the batch `seq` (and every earlier one) is committed. */
+  committed(seq: number = this.pendingSeq ?? this.#committedSeq): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (seq <= this.#committedSeq) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+  }
+
+  /** Resolves once everything committed so far is also readable from the store. */
+  async applied(): Promise<void> {
+    await this.committed();
+    const seq = this.#committedSeq;
+    if (this.#failure) throw this.#failure;
+    if (seq <= this.#appliedSeq) return;
+    await new Promise<void>((resolve, reject) => this.#appliedWaiters.push({ seq, resolve, reject }));
+  }
+
+  /** The store, for reads. Read only after {@link applied} when a read must see recent writes. */
+  get store(): Store {
+    return this.#store;
+  }
+
+  /** Commits and applies everything pending, empties the log and closes the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#open.size > 0 && !this.#failure) this.#flush();
+    this.#closed = true;
+    try {
+      if (!this.#failure) {
+        await this.applied();
+        if (this.#wal) {
+          if (this.durability === 'fsync') await this.#syncStore();
+          this.#wal.truncate();
+        }
+      }
+    } finally {
+      this.#wal?.close();
+      await this.#store.close();
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#open.size === 0 || this.#failure) return;
+    const ops = [...this.#open.values()];
+    const seq = this.#openSeq++;
+    this.#open = new Map();
+    this.stats.batches++;
+    this.stats.ops += ops.length;
+    if (ops.length > this.stats.maxBatch) this.stats.maxBatch = ops.length;
+
+    if (!this.#wal) {
+      // No log: the store write is the commit. One write in flight keeps batches in order.
+      this.#writtenSeq = seq;
+      this.#toApply.push({ seq, ops });
+      this.#drainApply();
+      return;
+    }
+    try {
+      this.#wal.append(ops);
+    } catch (cause) {
+      this.#fail(new StoreFailedError('journal append', { cause }));
+      return;
+    }
+    this.#writtenSeq = seq;
+    this.#toApply.push({ seq, ops });
+    if (this.durability === 'process') {
+      this.#commit(seq);
+      this.#drainApply();
+    } else this.#syncLog();
+  }
+
+  #syncLog(): void {
+    if (this.#syncing || !this.#wal) return;
+    this.#syncing = true;
+    const covered = this.#writtenSeq;
+    this.#wal.sync().then(
+      () => {
+        this.#syncing = false;
+        this.#commit(covered);
+        this.#drainApply();
+        if (this.#writtenSeq > covered) this.#syncLog();
+      },
+      (cause: unknown) => this.#fail(new StoreFailedError('journal fsync', { cause })),
+    );
+  }
+
+  #commit(seq: number): void {
+    if (seq <= this.#committedSeq) return;
+    this.#committedSeq = seq;
+    for (const listener of this.#listeners) listener(seq);
+    settle(this.#waiters, seq);
+  }
+
+  /** Applies committed ops to the store, one store batch in flight at a time. */
+  #drainApply(): void {
+    if (this.#applying || this.#failure) return;
+    // With a log, only committed batches go to the store; without one, the store write commits.
+    const limit = this.#wal ? this.#committedSeq : Infinity;
+    let n = 0;
+    while (n < this.#toApply.length && (this.#toApply[n] as { seq: number }).seq <= limit) n++;
+    if (n === 0) return;
+    const batches = this.#toApply.splice(0, n);
+    const seq = (batches[n - 1] as { seq: number }).seq;
+    const ops = n === 1 ? (batches[0] as { ops: WriteOp[] }).ops : batches.flatMap((b) => b.ops);
+    const sync = !this.#wal && this.durability === 'fsync';
+    this.#applying = this.#store.write(ops, { sync }).then(
+      async () => {
+        this.#appliedSeq = seq;
+        if (!this.#wal) this.#commit(seq);
+        await this.#maybeCheckpoint();
+        this.#applying = undefined;
+        settle(this.#appliedWaiters, seq);
+        this.#drainApply();
+      },
+      (cause: unknown) => {
+        this.#applying = undefined;
+        this.#fail(new StoreFailedError('store write', { cause }));
+      },
+    );
+  }
+
+  /** Empties the log once it is large and the store holds everything in it. */
+  async #maybeCheckpoint(): Promise<void> {
+    const wal = this.#wal;
+    if (!wal || wal.size < CHECKPOINT_BYTES || this.#appliedSeq !== this.#writtenSeq) return;
+    const upTo = this.#writtenSeq;
+    await this.#syncStore();
+    if (this.#writtenSeq === upTo) wal.truncate();
+  }
+
+  /** The store's own writes were not synced; one synced write makes every earlier one durable. */
+  #syncStore(): Promise<void> {
+    return this.#store.write([{ type: 'put', kind: 'meta', key: 'checkpoint', value: String(this.#appliedSeq) }], {
+      sync: true,
+    });
+  }
+
+  #fail(error: StoreFailedError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const w of this.#waiters.splice(0)) w.reject(error);
+    for (const w of this.#appliedWaiters.splice(0)) w.reject(error);
+    for (const listener of this.#failureListeners) listener(error);
+  }
+
+  readonly #failureListeners = new Set<(error: StoreFailedError) => void>();
+
+  /** Calls `listener` once if the journal fails; it then refuses every write. */
+  onFailure(listener: (error: StoreFailedError) => void): () => void {
+    this.#failureListeners.add(listener);
+    return () => this.#failureListeners.delete(listener);
+  }
+}
+
+function settle(waiters: Array<{ seq: number; resolve: () => void }>, seq: number): void {
+  if (waiters.length === 0) return;
+  const due = waiters.filter((w) => w.seq <= seq);
+  if (due.length === 0) return;
+  const rest = waiters.filter((w) => w.seq > seq);
+  waiters.length = 0;
+  waiters.push(...rest);
+  for (const w of due) w.resolve();
+}

@@ -1,0 +1,33 @@
+/**
+ * The storage interface. Everything LevelDB-specific stays behind it, so a shared database
+ * can replace LevelDB later. Keys and values are strings; each record kind lives in its own
+ * flat keyspace.
+ */
+export const RECORD_KINDS = ['meta', 'settings', 'setting-ids', 'locks', 'lock-waiters'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export type WriteOp =
+  | { readonly type: 'put'; readonly kind: RecordKind; readonly key: string; readonly value: string }
+  | { readonly type: 'del'; readonly kind: RecordKind; readonly key: string };
+
+export interface RangeOptions {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export interface Store {
+  /** Where the data lives, for messages ("/srv/weft-data", "memory"). */
+  readonly location: string;
+  /** Whether the journal keeps a write-ahead log beside this store (on-disk stores do). */
+  readonly walPath: string | undefined;
+  get(kind: RecordKind, key: string): Promise<string | undefined>;
+  /** Entries of one kind in key order, read from a snapshot taken when the call is made. */
+  range(kind: RecordKind, options?: RangeOptions): Promise<Array<[string, string]>>;
+  /** Applies every op or none. `sync` waits for the data to reach the disk. */
+  write(ops: readonly WriteOp[], options: { sync: boolean }): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
+import { RECORD_KINDS, type RangeOptions, type RecordKind, type Store, type WriteOp } from './store.js';
+
+type Root = AbstractLevel<string | Buffer | Uint8Array, string, string>;
+type Sub = AbstractSublevel<Root, string | Buffer | Uint8Array, string, string>;
+
+/** A {@link Store} over any abstract-level database, one flat sublevel per record kind. */
+export class SublevelStore implements Store {
+  readonly #db: Root;
+  readonly #subs: Record<RecordKind, Sub>;
+
+  constructor(
+    readonly location: string,
+    readonly walPath: string | undefined,
+    db: Root,
+  ) {
+    this.#db = db;
+    this.#subs = Object.fromEntries(
+      RECORD_KINDS.map((kind) => [
+        kind,
+        db.sublevel<string, string>(kind, { keyEncoding: 'utf8', valueEncoding: 'utf8' }),
+      ]),
+    ) as Record<RecordKind, Sub>;
+  }
+
+  get(kind: RecordKind, key: string): Promise<string | undefined> {
+    return this.#subs[kind].get(key);
+  }
+
+  range(kind: RecordKind, options: RangeOptions = {}): Promise<Array<[string, string]>> {
+    return this.#subs[kind].iterator(options).all();
+  }
+
+  write(ops: readonly WriteOp[], { sync }: { sync: boolean }): Promise<void> {
+    const batch = this.#db.batch();
+    for (const op of ops) {
+      const sublevel = this.#subs[op.kind];
+      if (op.type === 'put') batch.put(op.key, op.value, { sublevel });
+      else batch.del(op.key, { sublevel });
+    }
+    // `sync` is honoured by classic-level but missing from the abstract option types.
+    return batch.write({ sync } as object);
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}
