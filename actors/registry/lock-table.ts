@@ -128,6 +128,7 @@ export class LockTable {
       h.count--;
       this.#persistLock(entry);
     } else this.#free(entry);
+    // After the writes: a reply waits for the batch pending when it is issued.
     this.replies.ok(m.reply, undefined);
   }
 
