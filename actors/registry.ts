@@ -1,6 +1,6 @@
 import { assign, createActor, setup, type ActorRefFrom } from 'xstate';
 import type { Clock } from '../src/clock.js';
-import { StoreFailedError, type WeftError } from '../src/errors.js';
+import { RuntimeClosedError, StoreFailedError, type WeftError } from '../src/errors.js';
 import type { Journal } from '../src/store/journal.js';
 import { LockTable } from './registry/lock-table.js';
 import type { RegistryEvent } from './registry/messages.js';
@@ -61,7 +61,7 @@ export const registryMachine = setup({
           actions: [
             assign({ failure: ({ event }) => event.error }),
             ({ context, event }) => context.replies.failAll(event.error),
-            ({ context }) => context.locks.stop(),
+            ({ context, event }) => context.locks.stop(event.error),
           ],
         },
       },
@@ -101,7 +101,7 @@ export async function startRegistry(
     stop: () => {
       offCommit();
       offFailure();
-      locks.stop();
+      locks.stop(new RuntimeClosedError());
       started.stop();
     },
   };

@@ -6,6 +6,7 @@ import {
   LockAlreadyWaitingError,
   LockTimeoutError,
   NotLockHolderError,
+  type WeftError,
 } from '../../src/errors.js';
 import type { Journal } from '../../src/store/journal.js';
 import type { Store } from '../../src/store/store.js';
@@ -352,9 +353,16 @@ export class LockTable {
     );
   }
 
-  /** Cancels every timer (the actor is stopping). */
-  stop(): void {
-    for (const p of this.#pending.values()) if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
+  /**
+   * Cancels every timer; the actor is stopping. Waiting requesters hear `reason` at once
+   * (their waits stay persisted, so a request re-sent after reopening re-attaches).
+   */
+  stop(reason: WeftError): void {
+    for (const p of this.#pending.values()) {
+      if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
+      p.reply?.({ ok: false, error: reason });
+      p.reply = undefined;
+    }
     for (const t of this.#leaseTimers.values()) this.clock.clearTimeout(t);
     this.#leaseTimers.clear();
   }

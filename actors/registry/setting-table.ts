@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SettingExistsError, SettingNotFoundError, StaleTokenError, VersionConflictError } from '../../src/errors.js';
+import {
+  SettingExistsError,
+  SettingNotFoundError,
+  StaleTokenError,
+  StoreFailedError,
+  VersionConflictError,
+  WeftError,
+} from '../../src/errors.js';
 import type { Clock } from '../../src/clock.js';
 import type { Journal } from '../../src/store/journal.js';
 import type { Store } from '../../src/store/store.js';
@@ -109,7 +116,11 @@ export class SettingTable {
           const page: SettingPage = entries.length > m.limit && last ? { items, cursor: last.name } : { items };
           replies.ok(m.reply, page);
         },
-        (error: unknown) => replies.fail(m.reply, error as never),
+        (error: unknown) =>
+          replies.fail(
+            m.reply,
+            error instanceof WeftError ? error : new StoreFailedError('settings list', { cause: error }),
+          ),
       );
   }
 
