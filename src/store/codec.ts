@@ -29,6 +29,7 @@ export function decodeValue<T = unknown>(encoded: string): T {
 }
 
 const MAX_DEPTH = 1000;
+const SUPERJSON_CLASSES: ReadonlyArray<abstract new (...args: never[]) => unknown> = [Date, RegExp, URL, Error];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
@@ -56,18 +57,23 @@ function classify(value: unknown, depth: number): boolean {
   if (Array.isArray(value)) {
     let plain = true;
     for (let i = 0; i < value.length; i++) {
-      if (!(i in value))
-        plain = false; // a hole would become null
-      else if (!classify(value[i], depth + 1)) plain = false;
+      // Neither JSON nor superjson keeps a hole: both turn it into null.
+      if (!(i in value)) throw new InvalidValueError('sparse arrays cannot be stored; fill the holes');
+      if (!classify(value[i], depth + 1)) plain = false;
     }
+
     return plain;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
-    // Date, Map, Set, RegExp, URL, Error, typed arrays: superjson's business.
-    const members =
-      value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : [];
-    for (const v of members) classify(v, depth + 1);
+    // superjson stores these faithfully; any other class would come back as a plain object.
+    if (value instanceof Map || value instanceof Set) {
+      const members = value instanceof Map ? [...value.keys(), ...value.values()] : [...value];
+      for (const v of members) classify(v, depth + 1);
+    } else if (!SUPERJSON_CLASSES.some((C) => value instanceof C) && !ArrayBuffer.isView(value)) {
+      const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';
+      throw new InvalidValueError(`instances of ${name} cannot be stored; convert them to plain data`);
+    }
     return false;
   }
   let plain = true;

@@ -99,11 +99,12 @@ export class Journal {
   write(ops: readonly WriteOp[]): number {
     if (this.#failure) throw this.#failure;
     if (this.#closed) throw new StoreFailedError('write after close');
+    if (ops.length === 0) return this.pendingSeq ?? this.#committedSeq;
     for (const op of ops) this.#open.set(op.kind + '\u0000' + op.key, op);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      // A tick callback runs once the current callback and every promise continuation it
-      // set off have run: all the writes they issue join this batch.
+      // A tick callback runs after the current microtask queue drains, so the writes of
+      // every promise continuation running now join this batch.
       process.nextTick(() => this.#flush());
     }
     return this.#openSeq;
@@ -188,8 +189,17 @@ export class Journal {
   #commit(seq: number): void {
     if (seq <= this.#committedSeq) return;
     this.#committedSeq = seq;
-    for (const listener of this.#listeners) listener(seq);
     settle(this.#waiters, seq);
+    for (const listener of this.#listeners) {
+      try {
+        listener(seq);
+      } catch (err) {
+        // A listener's failure is its own; the journal and the other listeners carry on.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   /** Applies committed ops to the store, one store batch in flight at a time. */

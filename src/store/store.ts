@@ -3,7 +3,15 @@
  * can replace LevelDB later. Keys and values are strings; each record kind lives in its own
  * flat keyspace.
  */
-export const RECORD_KINDS = ['meta', 'settings', 'setting-ids', 'locks', 'lock-waiters'] as const;
+export const RECORD_KINDS = [
+  'meta',
+  'settings',
+  'setting-ids',
+  'locks',
+  'lock-waiters',
+  'executions',
+  'history',
+] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export type WriteOp =

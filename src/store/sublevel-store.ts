@@ -32,6 +32,13 @@ export class SublevelStore implements Store {
   }
 
   write(ops: readonly WriteOp[], { sync }: { sync: boolean }): Promise<void> {
+    for (const op of ops) {
+      const valid =
+        op.kind in this.#subs &&
+        typeof op.key === 'string' &&
+        (op.type === 'del' || (op.type === 'put' && typeof op.value === 'string'));
+      if (!valid) return Promise.reject(new TypeError(`Invalid store op ${JSON.stringify(op)}`));
+    }
     // The array form costs half of a chained batch with sublevel options (measured).
     const batch = ops.map((op) =>
       op.type === 'put'
