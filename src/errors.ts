@@ -22,7 +22,18 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_FAILED'
   | 'RUNTIME_CLOSED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'ACTIVITY_FAILED'
+  | 'ACTIVITY_TIMEOUT'
+  | 'ACTIVITY_NOT_FOUND'
+  | 'WORKER_CRASHED'
+  | 'CANCELLED'
+  | 'NON_DETERMINISM'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'WORKFLOW_ERROR'
+  | 'EXECUTION_NOT_FOUND'
+  | 'EXECUTION_TIMEOUT'
+  | 'EXECUTION_EXISTS';
 
 export type ErrorContext = Readonly<Record<string, unknown>>;
 
@@ -40,7 +51,14 @@ export class WeftError extends Error {
 
   /** A plain, structured-clone-safe form; {@link errorFromJSON} rebuilds the class from `code`. */
   toJSON(): SerializedError {
-    return { name: this.name, code: this.code, message: this.message, context: { ...this.context } };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      context: { ...this.context },
+      ...(this.stack !== undefined && { stack: this.stack }),
+      ...(this.cause !== undefined && { cause: toRemoteError(this.cause) }),
+    };
   }
 }
 
@@ -49,12 +67,25 @@ export interface SerializedError {
   code: ErrorCode;
   message: string;
   context: Record<string, unknown>;
+  stack?: string;
+  cause?: RemoteError;
+}
+
+/** An error from user code (an activity or a workflow), as it crosses threads and disks. */
+export interface RemoteError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The error's own `code`, kept (Piscina alone drops it). */
+  code?: string | number;
 }
 
 /** A name (setting, lock, holder) is empty, too long, or uses characters outside the documented set. */
 export class InvalidNameError extends WeftError {
   constructor(what: string, name: unknown, reason: string) {
-    super('INVALID_NAME', `Invalid ${what} ${JSON.stringify(name)}: ${reason}`, { what, name });
+    // Only a string is kept as it was: anything else is described, so the error stays cloneable.
+    const shown = typeof name === 'string' ? name : `(a ${name === null ? 'null' : typeof name})`;
+    super('INVALID_NAME', `Invalid ${what} ${JSON.stringify(shown)}: ${reason}`, { what, name: shown });
   }
 }
 
@@ -199,9 +230,142 @@ export class AbortedError extends WeftError {
   }
 }
 
+/** Every attempt of an activity failed, or it failed with a non-retryable error. */
+export class ActivityFailure extends WeftError {
+  /** The activity's own error: name, message, stack and code as thrown in the worker. */
+  readonly remote: RemoteError;
+
+  constructor(activity: string, step: number, attempt: number, remote: RemoteError) {
+    super(
+      'ACTIVITY_FAILED',
+      `Activity ${activity} (step ${step}) failed on attempt ${attempt}: ${remote.name}: ${remote.message}`,
+      { activity, step, attempt, remoteName: remote.name, remoteCode: remote.code },
+      { cause: rebuildRemote(remote) },
+    );
+    this.remote = remote;
+  }
+}
+
+export type ActivityTimeoutKind = 'startToClose' | 'scheduleToClose' | 'heartbeat';
+
+export class ActivityTimeoutError extends WeftError {
+  constructor(activity: string, step: number, kind: ActivityTimeoutKind, timeoutMs: number) {
+    super('ACTIVITY_TIMEOUT', `Activity ${activity} (step ${step}) exceeded its ${kind} timeout of ${timeoutMs} ms`, {
+      activity,
+      step,
+      kind,
+      timeoutMs,
+    });
+  }
+}
+
+export class ActivityNotFoundError extends WeftError {
+  constructor(activity: string, known: readonly string[]) {
+    super(
+      'ACTIVITY_NOT_FOUND',
+      `No activity named ${JSON.stringify(activity)}; the activity modules export: ${known.join(', ') || '(none)'}`,
+      { activity },
+    );
+  }
+}
+
+/** The worker thread running an activity died (an uncaught error, process.exit, out of memory). */
+export class WorkerCrashedError extends WeftError {
+  constructor(activity: string, reason: string) {
+    super('WORKER_CRASHED', `The worker thread running ${activity} died: ${reason}`, { activity, reason });
+  }
+}
+
+export class CancelledError extends WeftError {
+  constructor(executionId: string, reason: string) {
+    super('CANCELLED', `Execution ${executionId} was cancelled: ${reason}`, { executionId, reason });
+  }
+}
+
+export class ExecutionTimeoutError extends WeftError {
+  constructor(executionId: string, timeoutMs: number) {
+    super('EXECUTION_TIMEOUT', `Execution ${executionId} ran longer than its timeout of ${timeoutMs} ms`, {
+      executionId,
+      timeoutMs,
+    });
+  }
+}
+
+/** Replay asked for a different step than the history holds: the workflow code changed, or is not deterministic. */
+export class NonDeterminismError extends WeftError {
+  constructor(executionId: string, step: number, recorded: string, requested: string) {
+    super(
+      'NON_DETERMINISM',
+      `Execution ${executionId}, step ${step}: the history holds ${recorded} but the code asked for ${requested}. ` +
+        'The workflow code changed while this execution was running, or it depends on something other than ctx ' +
+        '(Date.now, Math.random, I/O): use ctx.now()/ctx.random(), or give the changed workflow a new version.',
+      { executionId, step, recorded, requested },
+    );
+  }
+}
+
+export class WorkflowNotFoundError extends WeftError {
+  constructor(workflow: string, known: readonly string[]) {
+    super(
+      'WORKFLOW_NOT_FOUND',
+      `No workflow named ${JSON.stringify(workflow)}; known: ${known.join(', ') || '(none registered)'}`,
+      { workflow },
+    );
+  }
+}
+
+export class ExecutionNotFoundError extends WeftError {
+  constructor(executionId: string) {
+    super('EXECUTION_NOT_FOUND', `No execution with id ${JSON.stringify(executionId)}`, { executionId });
+  }
+}
+
+/** A workflow threw an error that has no code of its own. */
+export class WorkflowError extends WeftError {
+  constructor(remote: RemoteError) {
+    super(
+      'WORKFLOW_ERROR',
+      `${remote.name}: ${remote.message}`,
+      { remoteName: remote.name },
+      { cause: rebuildRemote(remote) },
+    );
+  }
+}
+
+/** Turns anything thrown into a {@link RemoteError}, keeping name, message, stack and code. */
+export function toRemoteError(err: unknown): RemoteError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(err.stack !== undefined && { stack: err.stack }),
+      ...((typeof code === 'string' || typeof code === 'number') && { code }),
+    };
+  }
+  return { name: 'NonError', message: typeof err === 'string' ? err : safeString(err) };
+}
+
+function safeString(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function rebuildRemote(remote: RemoteError): Error {
+  const err = new Error(remote.message);
+  err.name = remote.name;
+  if (remote.stack !== undefined) err.stack = remote.stack;
+  if (remote.code !== undefined) (err as Error & { code?: unknown }).code = remote.code;
+  return err;
+}
+
 /** Rebuilds a serialised error as a {@link WeftError} carrying the same code and context. */
 export function errorFromJSON(json: SerializedError): WeftError {
-  const err = new WeftError(json.code, json.message, json.context);
+  const err = new WeftError(json.code, json.message, json.context, json.cause && { cause: rebuildRemote(json.cause) });
   err.name = json.name;
+  if (json.stack !== undefined) err.stack = json.stack;
   return err;
 }

@@ -54,6 +54,14 @@ export class Locks {
   }
 
   acquire(name: string, options: AcquireOptions): Promise<LockGrant> {
+    try {
+      return this.#acquire(name, options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  #acquire(name: string, options: AcquireOptions): Promise<LockGrant> {
     assertName('lock name', name);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'pass { holder }');
     const { holder, timeoutMs = DEFAULT_TIMEOUT_MS, ttlMs, reentrant = false, signal } = options;

@@ -40,8 +40,8 @@ interface LockEntry {
   name: string;
   holder?: Holder;
   waiters: Waiter[];
-  /** The last lease on this lock that expired, so its late renew gets LEASE_EXPIRED. */
-  expiredToken?: number;
+  /** The latest leases on this lock that expired (a few), so a late renew gets LEASE_EXPIRED. */
+  expiredTokens?: number[];
 }
 
 /** A waiting acquire: its reply channel is absent after a restart until the requester re-attaches. */
@@ -51,6 +51,9 @@ interface Pending {
   reply?: Reply<LockGrantRecord>;
   timer?: TimerHandle;
 }
+
+/** How many expired lease tokens a lock remembers for LEASE_EXPIRED answers. */
+const EXPIRED_TOKENS_KEPT = 16;
 
 /** setTimeout's ceiling; longer waits re-arm when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -144,7 +147,8 @@ export class LockTable {
       }
       return this.replies.ok(m.reply, grantOf(entry.name, h));
     }
-    if (entry?.expiredToken === m.token) return this.replies.fail(m.reply, new LeaseExpiredError(m.name, m.token));
+    if (entry?.expiredTokens?.includes(m.token))
+      return this.replies.fail(m.reply, new LeaseExpiredError(m.name, m.token));
     this.replies.fail(m.reply, new NotLockHolderError(m.name, m.token));
   }
 
@@ -211,7 +215,7 @@ export class LockTable {
     const h = entry?.holder;
     if (!entry || !h || h.token !== e.token || h.expiresAt === undefined) return;
     if (h.expiresAt > this.clock.now()) return this.#armLease(entry.name, h);
-    entry.expiredToken = h.token;
+    entry.expiredTokens = [...(entry.expiredTokens ?? []), h.token].slice(-EXPIRED_TOKENS_KEPT);
     this.#free(entry);
   }
 
@@ -223,10 +227,10 @@ export class LockTable {
   async load(store: Store): Promise<void> {
     this.#lastToken = Number((await store.get('meta', 'lastToken')) ?? 0);
     for (const [name, json] of await store.range('locks')) {
-      const stored = JSON.parse(json) as { holder?: Holder; expiredToken?: number };
+      const stored = JSON.parse(json) as { holder?: Holder; expiredTokens?: number[] };
       const entry = this.#entry(name);
       if (stored.holder) this.#setHolder(entry, stored.holder);
-      if (stored.expiredToken !== undefined) entry.expiredToken = stored.expiredToken;
+      if (stored.expiredTokens) entry.expiredTokens = stored.expiredTokens;
     }
     for (const [key, json] of await store.range('lock-waiters')) {
       const waiter = JSON.parse(json) as Waiter;
@@ -320,16 +324,16 @@ export class LockTable {
     const i = entry.waiters.indexOf(waiter);
     if (i >= 0) entry.waiters.splice(i, 1);
     this.journal.write([{ type: 'del', kind: 'lock-waiters', key: waiterKey(entry.name, waiter.seq) }]);
-    if (!entry.holder && entry.waiters.length === 0 && entry.expiredToken === undefined) this.#locks.delete(entry.name);
+    if (!entry.holder && entry.waiters.length === 0 && !entry.expiredTokens) this.#locks.delete(entry.name);
   }
 
   #persistLock(entry: LockEntry): void {
-    if (!entry.holder && entry.expiredToken === undefined) {
+    if (!entry.holder && !entry.expiredTokens) {
       this.journal.write([{ type: 'del', kind: 'locks', key: entry.name }]);
       if (entry.waiters.length === 0) this.#locks.delete(entry.name);
       return;
     }
-    const value = JSON.stringify({ holder: entry.holder, expiredToken: entry.expiredToken });
+    const value = JSON.stringify({ holder: entry.holder, expiredTokens: entry.expiredTokens });
     this.journal.write([{ type: 'put', kind: 'locks', key: entry.name, value }]);
   }
 

@@ -1,0 +1,73 @@
+import type { RemoteError, SerializedError } from '../../src/errors.js';
+import type { WriteOp } from '../../src/store/store.js';
+
+/** Final statuses: an execution in one never changes again. */
+export const FINAL_STATUSES = ['SUCCESS', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export type ExecutionStatus = 'PENDING' | 'RUNNING' | FinalStatus;
+
+export function isFinal(status: ExecutionStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** An error as recorded: weft errors keep code and context; user errors keep name, message, stack and code. */
+export type RecordedError = SerializedError | (RemoteError & { context?: undefined });
+
+/** The execution's summary row (kind `executions`). Values stay encoded (see src/store/codec.ts). */
+export interface ExecutionRecord {
+  id: string;
+  workflow: string;
+  version: string;
+  status: ExecutionStatus;
+  /** Encoded `{ args, kwargs? }`. */
+  input: string;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  /** Encoded result, once SUCCESS. */
+  result?: string;
+  error?: RecordedError;
+  /** Steps recorded so far. */
+  steps: number;
+}
+
+/**
+ * One event of an execution's history (kind `history`, key `<id>\0<seq>`). Every step is
+ * here before its effect is visible to the workflow: replay rebuilds from these alone.
+ */
+export type HistoryEvent =
+  | { type: 'activity.scheduled'; step: number; activity: string; taskList: string; args: string; at: number }
+  | {
+      type: 'activity.completed';
+      step: number;
+      attempt: number;
+      result: string;
+      startedAt: number;
+      at: number;
+    }
+  | {
+      type: 'activity.failed';
+      step: number;
+      attempt: number;
+      error: RecordedError;
+      startedAt?: number;
+      at: number;
+      /** When the next attempt is due; absent when this failure is final. */
+      retryAt?: number;
+    };
+
+export function historyKey(executionId: string, seq: number): string {
+  return executionId + '\u0000' + String(seq).padStart(8, '0');
+}
+
+export function historyRange(executionId: string): { gt: string; lt: string } {
+  return { gt: executionId + '\u0000', lt: executionId + '\u0001' };
+}
+
+export function putHistory(executionId: string, seq: number, event: HistoryEvent): WriteOp {
+  return { type: 'put', kind: 'history', key: historyKey(executionId, seq), value: JSON.stringify(event) };
+}
+
+export function putExecution(record: ExecutionRecord): WriteOp {
+  return { type: 'put', kind: 'executions', key: record.id, value: JSON.stringify(record) };
+}

@@ -1,0 +1,103 @@
+import { BroadcastChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { toRemoteError } from '../errors.js';
+import { CONTROL_CHANNEL, type ControlMessage, type WorkerOutcome, type WorkerTask } from './protocol.js';
+
+export interface PoolOptions {
+  /** Threads per task list. */
+  threads: number;
+  /** Activities in flight per thread: I/O-bound activities overlap, CPU-bound ones queue. */
+  concurrentTasksPerWorker: number;
+}
+
+/** The outcome of one attempt, including failures of the thread itself. */
+export type AttemptOutcome = WorkerOutcome | { ok: false; crashed: string };
+
+const isTs = import.meta.url.endsWith('.ts');
+
+/**
+ * Piscina pools, one per task list, created on first use. Activities are cancelled
+ * cooperatively over a broadcast channel (their AbortSignal fires) rather than with
+ * Piscina's abort, which kills the thread and would stop every task sharing it.
+ */
+export class ActivityPool {
+  readonly #options: PoolOptions;
+  readonly #pools = new Map<string, Piscina>();
+  readonly #control = new BroadcastChannel(CONTROL_CHANNEL);
+  readonly #heartbeats = new Map<number, (details: unknown) => void>();
+  #nextTaskId = 1;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#control.unref();
+    this.#control.onmessage = (event: unknown) => {
+      const msg = (event as { data: ControlMessage }).data;
+      if (msg.type === 'heartbeat') this.#heartbeats.get(msg.taskId)?.(msg.details);
+    };
+  }
+
+  /** A fresh id for a task; pass it to {@link run}, {@link abort} and heartbeat listeners. */
+  taskId(): number {
+    return this.#nextTaskId++;
+  }
+
+  /** Runs one attempt. Never rejects: a crashed thread or an uncloneable result is an outcome too. */
+  async run(taskList: string, task: WorkerTask, onHeartbeat?: (details: unknown) => void): Promise<AttemptOutcome> {
+    if (onHeartbeat) this.#heartbeats.set(task.taskId, onHeartbeat);
+    try {
+      return (await this.#pool(taskList).run(task)) as WorkerOutcome;
+    } catch (err) {
+      const remote = toRemoteError(err);
+      if (remote.name === 'DataCloneError')
+        return {
+          ok: false,
+          error: { ...remote, message: `its arguments or result cannot cross threads: ${remote.message}` },
+        };
+      return { ok: false, crashed: remote.message };
+    } finally {
+      if (onHeartbeat) this.#heartbeats.delete(task.taskId);
+    }
+  }
+
+  /** Fires the attempt's AbortSignal in its worker. */
+  abort(taskId: number, reason: string): void {
+    this.#control.postMessage({ type: 'abort', taskId, reason } satisfies ControlMessage);
+  }
+
+  /** Utilisation and queue depth per task list, for metrics. */
+  stats(): Array<{ taskList: string; threads: number; queueSize: number; utilization: number; completed: number }> {
+    return [...this.#pools].map(([taskList, p]) => ({
+      taskList,
+      threads: p.threads.length,
+      queueSize: p.queueSize,
+      utilization: p.utilization,
+      completed: p.completed,
+    }));
+  }
+
+  /** Lets running attempts finish, then stops the threads. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#pools.values()].map((p) => p.close()));
+    this.#pools.clear();
+    this.#control.close();
+  }
+
+  #pool(taskList: string): Piscina {
+    let pool = this.#pools.get(taskList);
+    if (!pool) {
+      const { threads, concurrentTasksPerWorker } = this.#options;
+      const needsTsx = isTs && !process.execArgv.some((a) => a.includes('tsx'));
+      pool = new Piscina({
+        filename: new URL(`./worker.${isTs ? 'ts' : 'js'}`, import.meta.url).href,
+        minThreads: threads,
+        maxThreads: threads,
+        concurrentTasksPerWorker,
+        atomics: 'async',
+        idleTimeout: 60_000,
+        ...(needsTsx && { execArgv: [...process.execArgv, '--import', 'tsx'] }),
+      });
+      this.#pools.set(taskList, pool);
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,118 @@
+import { InvalidArgumentError } from './errors.js';
+import { assertName } from './names.js';
+
+/** uTask's coarse retry patterns: retry every second, minute or hour, up to 10 attempts. */
+export type RetryPattern = 'seconds' | 'minutes' | 'hours';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included; 1 never retries. @default 3 */
+  maxAttempts?: number;
+  /** Wait before the first retry. @default 1000 */
+  initialIntervalMs?: number;
+  /** Each wait is the previous one times this. @default 2 */
+  backoffCoefficient?: number;
+  /** The longest wait between attempts. @default 60_000 */
+  maxIntervalMs?: number;
+  /** Errors, by `name` or `code`, that fail the activity at once. */
+  nonRetryableErrors?: string[];
+}
+
+export interface ActivityOptions {
+  /** The Piscina pool that runs it. @default the workflow's task list, else 'default' */
+  taskList?: string;
+  retry?: RetryPolicy | RetryPattern;
+  /** Longest one attempt may run; an attempt past it is aborted and retried. */
+  startToCloseTimeoutMs?: number;
+  /** Longest the activity may take from first scheduling to result, retries included; not retried past it. */
+  scheduleToCloseTimeoutMs?: number;
+  /** An attempt that does not call `heartbeat()` within this is aborted and retried. */
+  heartbeatTimeoutMs?: number;
+}
+
+// The any is deliberate: proxies accept every exported function shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => any;
+
+/** A typed stub for one activity: call it for a future; `.with(options)` overrides options for one call. */
+export interface ActivityStub<A extends unknown[], R> {
+  (...args: A): Promise<R>;
+  with(options: ActivityOptions): (...args: A) => Promise<R>;
+}
+
+/** Typed stubs for every function exported by an activity module `T`. */
+export type ActivityProxies<T> = {
+  [K in keyof T as T[K] extends AnyFunction ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? ActivityStub<A, Awaited<R>>
+    : never;
+};
+
+/**
+ * What a workflow function can reach. Everything outside it (clocks, randomness, I/O) breaks
+ * replay; go through the context.
+ */
+export interface WorkflowContext {
+  readonly executionId: string;
+  readonly workflow: string;
+  /** The input the execution was started with: `{ args, kwargs }`. */
+  readonly input: { args: unknown[]; kwargs?: Record<string, unknown> };
+  /**
+   * Typed activity stubs. Each call returns a promise that is a future: start several, then
+   * await them, and they run in parallel.
+   *
+   * @example
+   * const { increment, double } = ctx.activities<typeof import('./activities.js')>({ retry: { maxAttempts: 5 } });
+   */
+  activities<T = Record<string, AnyFunction>>(options?: ActivityOptions): ActivityProxies<T>;
+}
+
+export interface WorkflowOptions {
+  /** A label recorded with each execution. @default '1' */
+  version?: string;
+  /** Default task list for its activities. @default 'default' */
+  taskList?: string;
+  /** The execution is TIMED_OUT past this. @default no limit */
+  timeoutMs?: number;
+}
+
+export type WorkflowFunction<A extends unknown[] = unknown[], R = unknown> = (
+  ctx: WorkflowContext,
+  ...args: A
+) => Promise<R>;
+
+export interface Workflow<A extends unknown[] = unknown[], R = unknown> {
+  readonly name: string;
+  readonly fn: WorkflowFunction<A, R>;
+  readonly version: string;
+  readonly taskList: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Defines a workflow: an async, deterministic function that reaches the world only
+ * through `ctx`. When `kwargs` are given at start, they arrive as one last argument.
+ *
+ * @example
+ * export const basic = workflow('basic', async (ctx, x: number, t = 30) => {
+ *   const { increment, double, delay } = ctx.activities<typeof acts>();
+ *   const y = await increment(x);
+ *   const waited = delay(t, y); // a future
+ *   const z = await double(y);
+ *   await waited;
+ *   return z;
+ * });
+ */
+export function workflow<A extends unknown[], R>(
+  name: string,
+  fn: WorkflowFunction<A, R>,
+  options: WorkflowOptions = {},
+): Workflow<A, R> {
+  assertName('workflow name', name);
+  if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a workflow needs an async function');
+  const { version = '1', taskList = 'default', timeoutMs } = options;
+  if (typeof version !== 'string' || version.length === 0)
+    throw new InvalidArgumentError('version', 'it must be a non-empty string');
+  assertName('task list', taskList);
+  if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0))
+    throw new InvalidArgumentError('timeoutMs', 'it must be a whole number of ms above 0');
+  return Object.freeze({ name, fn, version, taskList, ...(timeoutMs !== undefined && { timeoutMs }) });
+}
