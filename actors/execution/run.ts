@@ -47,7 +47,7 @@ export function runWorkflow(
   try {
     returned = Promise.resolve(definition.fn(ctx, ...args));
   } catch (err) {
-    returned = Promise.reject(err as Error);
+    returned = Promise.reject(err);
   }
   returned.then(
     (value) => {
