@@ -57,7 +57,7 @@ export class Locks {
     try {
       return this.#acquire(name, options);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 

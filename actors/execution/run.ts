@@ -47,7 +47,7 @@ export function runWorkflow(
   try {
     returned = Promise.resolve(definition.fn(ctx, ...args));
   } catch (err) {
-    returned = Promise.reject(err);
+    returned = Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   returned.then(
     (value) => {
