@@ -1,5 +1,20 @@
 /** weft's public API. Everything not exported here is internal. */
-export { Runtime, type RuntimeStatus } from './runtime.js';
+export { Runtime, type RuntimeStatus, type StartOptions, type ExecutionPage } from './runtime.js';
+export {
+  workflow,
+  type Workflow,
+  type WorkflowContext,
+  type WorkflowFunction,
+  type WorkflowOptions,
+  type ActivityOptions,
+  type ActivityProxies,
+  type ActivityStub,
+  type RetryPolicy,
+  type RetryPattern,
+} from './workflow.js';
+export { activityContext, type ActivityContext } from './activity-context.js';
+export type { ExecutionHandle, ExecutionInfo, ExecutionStatus } from './executions/handle.js';
+export type { HistoryEvent } from '../actors/execution/history.js';
 export type { RuntimeOptions } from './options.js';
 export type { Durability } from './store/journal.js';
 export { ManualClock, systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -16,6 +31,18 @@ export type { Locks, AcquireOptions, LockGrant, LockInfo } from './locks.js';
 export {
   WeftError,
   errorFromJSON,
+  ActivityFailure,
+  ActivityNotFoundError,
+  ActivityTimeoutError,
+  CancelledError,
+  ExecutionNotFoundError,
+  ExecutionTimeoutError,
+  NonDeterminismError,
+  WorkerCrashedError,
+  WorkflowError,
+  WorkflowNotFoundError,
+  type ActivityTimeoutKind,
+  type RemoteError,
   AbortedError,
   InvalidArgumentError,
   InvalidNameError,

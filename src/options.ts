@@ -1,7 +1,9 @@
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
+import { availableParallelism } from 'node:os';
 import type { Durability } from './store/journal.js';
+import type { Workflow } from './workflow.js';
 
 /** Options of {@link Runtime.open}; every one has a documented default. */
 export interface RuntimeOptions {
@@ -19,6 +21,19 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** A pino logger; by default one at `LOG_LEVEL` (or `info`) writing to stderr. */
   logger?: Logger;
+  /** Workflow definitions (from `workflow()`), or paths/URLs of modules that export them. @default [] */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any argument types
+  workflows?: ReadonlyArray<Workflow<any, any> | string | URL>;
+  /** Paths or URLs of modules whose exported functions are activities (TypeScript needs no build). @default [] */
+  activities?: ReadonlyArray<string | URL>;
+  /** Worker threads per task list. @default the number of cores */
+  threads?: number;
+  /** Activities in flight per thread (I/O-bound activities overlap). @default 16 */
+  concurrentTasksPerWorker?: number;
+  /** Executions running at once; the rest wait PENDING and start in FIFO order. @default Infinity */
+  maxRunning?: number;
+  /** On close, how long running activities may take to stop before their threads are ended. @default 5000 */
+  shutdownGraceMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -27,6 +42,12 @@ export interface ResolvedOptions {
   inMemory: boolean;
   clock: Clock;
   logger: Logger;
+  workflows: ReadonlyArray<Workflow | string | URL>;
+  activities: ReadonlyArray<string | URL>;
+  threads: number;
+  concurrentTasksPerWorker: number;
+  maxRunning: number;
+  shutdownGraceMs: number;
 }
 
 const DURABILITIES: readonly Durability[] = ['fsync', 'process'];
@@ -45,5 +66,28 @@ export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function')
     throw new InvalidArgumentError('clock', 'it must implement now(), setTimeout() and clearTimeout()');
   const logger = raw.logger ?? pino({ level: process.env.LOG_LEVEL?.toLowerCase() ?? 'info' }, pino.destination(2));
-  return { dataDir, durability, inMemory, clock, logger };
+  const workflows = raw.workflows ?? [];
+  if (!Array.isArray(workflows)) throw new InvalidArgumentError('workflows', 'it must be a list');
+  const activities = raw.activities ?? [];
+  if (!Array.isArray(activities))
+    throw new InvalidArgumentError('activities', 'it must be a list of module paths or URLs');
+  const count = (name: string, value: number | undefined, fallback: number, min: number, unbounded = false): number => {
+    const v = value ?? fallback;
+    if (!((unbounded && v === Infinity) || (Number.isSafeInteger(v) && v >= min)))
+      throw new InvalidArgumentError(name, `it must be a whole number of at least ${min}`);
+    return v;
+  };
+  return {
+    dataDir,
+    durability,
+    inMemory,
+    clock,
+    logger,
+    workflows: workflows as ReadonlyArray<Workflow | string | URL>,
+    activities,
+    threads: count('threads', raw.threads, availableParallelism(), 1),
+    concurrentTasksPerWorker: count('concurrentTasksPerWorker', raw.concurrentTasksPerWorker, 16, 1),
+    maxRunning: count('maxRunning', raw.maxRunning, Infinity, 1, true),
+    shutdownGraceMs: count('shutdownGraceMs', raw.shutdownGraceMs, 5000, 0),
+  };
 }

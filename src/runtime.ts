@@ -1,27 +1,52 @@
 import { startRegistry, type RegistryActor } from '../actors/registry.js';
-import { RuntimeClosedError } from './errors.js';
+import { InvalidArgumentError, ExecutionNotFoundError, RuntimeClosedError } from './errors.js';
+import { isWorkflow, loadActivities, loadWorkflows } from './executions/catalog.js';
+import { ExecutionHandle, toInfo, type ExecutionInfo, type ExecutionStatus } from './executions/handle.js';
+import { Supervisor, type ListOptions as SupervisorListOptions } from './executions/supervisor.js';
 import { Locks } from './locks.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
+import { ActivityPool } from './pool/activity-pool.js';
 import { Settings } from './settings.js';
 import { Journal } from './store/journal.js';
 import { openLevelStore } from './store/level-store.js';
 import { openMemoryStore } from './store/memory-store.js';
+import type { Workflow } from './workflow.js';
 
 export type RuntimeStatus = 'open' | 'closing' | 'closed';
+
+/** `start()` in its object form, simpleflow style. */
+export interface StartOptions {
+  /** A workflow definition or a registered workflow's name. */
+  workflow: Workflow | string;
+  args?: unknown[];
+  /** Passed as one last argument after `args`. */
+  kwargs?: Record<string, unknown>;
+  /** Makes start idempotent: starting an id that exists answers the existing execution. */
+  id?: string;
+}
+
+export interface ExecutionPage {
+  items: ExecutionInfo[];
+  cursor?: string;
+}
 
 interface Engine {
   options: ResolvedOptions;
   journal: Journal;
   registry: RegistryActor;
   stopRegistry: () => void;
+  pool: ActivityPool;
+  supervisor: Supervisor;
 }
 
 /**
- * A weft runtime: one data folder, its journal, and the actors that own its state.
+ * A weft runtime: one data folder, its journal, and the actors that own its state: the
+ * registry (settings, locks) and one execution actor per running workflow.
  *
  * @example
- * const rt = await Runtime.open({ dataDir: './weft-data' });
- * await rt.settings.create('greeting', 'hello');
+ * const rt = await Runtime.open({ dataDir: './weft-data', workflows: [basic], activities: ['./activities.ts'] });
+ * const handle = await rt.start(basic, 1, 5);
+ * console.log(await handle.result());
  * await rt.close();
  */
 export class Runtime {
@@ -36,16 +61,21 @@ export class Runtime {
   private constructor(engine: Engine) {
     this.#engine = engine;
     const registry = (): RegistryActor => {
-      if (this.#status !== 'open') throw new RuntimeClosedError();
+      this.#assertOpen();
       return this.#engine.registry;
     };
     this.settings = new Settings(registry);
     this.locks = new Locks(registry);
   }
 
-  /** Opens the data folder (failing with STORE_LOCKED if another process has it) and starts the actors. */
+  /**
+   * Opens the data folder (failing with STORE_LOCKED if another process has it), loads the
+   * workflow and activity modules, starts the actors, and resumes every unfinished execution.
+   */
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
     const resolved = resolveOptions(options);
+    const workflows = await loadWorkflows(resolved.workflows);
+    const activities = await loadActivities(resolved.activities);
     const store = resolved.inMemory ? await openMemoryStore() : await openLevelStore(resolved.dataDir);
     let journal: Journal;
     try {
@@ -56,7 +86,19 @@ export class Runtime {
     }
     journal.onFailure((err) => resolved.logger.error({ err }, 'the store failed; writes are refused until restart'));
     const { actor, stop } = await startRegistry(journal, resolved.clock);
-    return new Runtime({ options: resolved, journal, registry: actor, stopRegistry: stop });
+    const pool = new ActivityPool({
+      threads: resolved.threads,
+      concurrentTasksPerWorker: resolved.concurrentTasksPerWorker,
+      typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
+    });
+    const supervisor = new Supervisor(
+      { journal, pool, clock: resolved.clock, logger: resolved.logger, activities },
+      workflows,
+      resolved.maxRunning,
+    );
+    const resumed = await supervisor.recover();
+    if (resumed > 0) resolved.logger.info({ resumed }, 'resumed unfinished executions');
+    return new Runtime({ options: resolved, journal, registry: actor, stopRegistry: stop, pool, supervisor });
   }
 
   get status(): RuntimeStatus {
@@ -66,6 +108,59 @@ export class Runtime {
   /** Where the data lives. */
   get dataDir(): string {
     return this.#engine.journal.store.location;
+  }
+
+  /**
+   * Starts an execution. Resolves once it is recorded (durably, in `fsync` mode), with a
+   * handle; `result()` on the handle waits for the outcome.
+   *
+   * @example
+   * await rt.start(basic, 1, 5);
+   * await rt.start('basic', 1);
+   * await rt.start({ workflow: 'basic', args: [1], kwargs: { t: 5 }, id: 'order-42' });
+   */
+  start<A extends unknown[], R>(workflow: Workflow<A, R>, ...args: A): Promise<ExecutionHandle<R>>;
+  start(workflow: string, ...args: unknown[]): Promise<ExecutionHandle>;
+  start(options: StartOptions): Promise<ExecutionHandle>;
+  async start(first: Workflow | string | StartOptions, ...rest: unknown[]): Promise<ExecutionHandle> {
+    this.#assertOpen();
+    const { supervisor } = this.#engine;
+    let name: string;
+    let input: { args: unknown[]; kwargs?: Record<string, unknown> };
+    let id: string | undefined;
+    if (typeof first === 'string' || isWorkflow(first)) {
+      name = typeof first === 'string' ? first : first.name;
+      input = { args: rest };
+    } else {
+      if (typeof first !== 'object' || first === null)
+        throw new InvalidArgumentError('start', 'pass a workflow, its name, or { workflow, args?, kwargs?, id? }');
+      const { workflow, args = [], kwargs, id: givenId } = first;
+      name = typeof workflow === 'string' ? workflow : workflow?.name;
+      if (!Array.isArray(args)) throw new InvalidArgumentError('args', 'it must be a list of positional arguments');
+      if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)))
+        throw new InvalidArgumentError('kwargs', 'it must be an object of named arguments');
+      input = { args, ...(kwargs !== undefined && { kwargs }) };
+      id = givenId;
+    }
+    const record = await supervisor.start(name, input, id);
+    return new ExecutionHandle(supervisor, record.id);
+  }
+
+  /** A handle on an existing execution; EXECUTION_NOT_FOUND if there is none. */
+  async get(id: string): Promise<ExecutionHandle> {
+    this.#assertOpen();
+    const { supervisor } = this.#engine;
+    if (!(await supervisor.get(id))) throw new ExecutionNotFoundError(id);
+    return new ExecutionHandle(supervisor, id);
+  }
+
+  /** Executions in creation order, filtered by status and workflow, a page at a time. */
+  async list(
+    options: { status?: ExecutionStatus; workflow?: string; limit?: number; cursor?: string } = {},
+  ): Promise<ExecutionPage> {
+    this.#assertOpen();
+    const page = await this.#engine.supervisor.list(options);
+    return { items: page.items.map((r) => toInfo(r)), ...(page.cursor !== undefined && { cursor: page.cursor }) };
   }
 
   /** The registry actor, for inspection (`getSnapshot()`, `subscribe()`); send it nothing directly. */
@@ -78,26 +173,33 @@ export class Runtime {
     return { ...this.#engine.journal.stats };
   }
 
-  /** Commits what is pending, stops the actors and closes the store. Idempotent. */
+  /**
+   * Stops the executions (unfinished ones resume when the folder is opened again), lets
+   * running activities stop within `shutdownGraceMs`, commits what is pending and closes
+   * the store. Idempotent.
+   */
   close(): Promise<void> {
     if (!this.#closing) {
       this.#status = 'closing';
-      const { journal, stopRegistry } = this.#engine;
-      this.#closing = journal
-        .committed()
-        .catch(() => undefined)
-        .then(() => {
-          stopRegistry();
-          return journal.close();
-        })
-        .finally(() => {
-          this.#status = 'closed';
-        });
+      const { journal, stopRegistry, supervisor, pool, options } = this.#engine;
+      this.#closing = (async () => {
+        supervisor.close();
+        await pool.close(options.shutdownGraceMs);
+        await journal.committed().catch(() => undefined);
+        stopRegistry();
+        await journal.close();
+      })().finally(() => {
+        this.#status = 'closed';
+      });
     }
     return this.#closing;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#status !== 'open') throw new RuntimeClosedError();
   }
 }

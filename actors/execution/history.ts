@@ -27,8 +27,6 @@ export interface ExecutionRecord {
   /** Encoded result, once SUCCESS. */
   result?: string;
   error?: RecordedError;
-  /** Steps recorded so far. */
-  steps: number;
 }
 
 /**

@@ -6,6 +6,8 @@ import { CONTROL_CHANNEL, type ControlMessage, type WorkerOutcome, type WorkerTa
 export interface PoolOptions {
   /** Threads per task list. */
   threads: number;
+  /** Load workers with tsx (some activity module is TypeScript). */
+  typescript: boolean;
   /** Activities in flight per thread: I/O-bound activities overlap, CPU-bound ones queue. */
   concurrentTasksPerWorker: number;
 }
@@ -75,18 +77,23 @@ export class ActivityPool {
     }));
   }
 
-  /** Lets running attempts finish, then stops the threads. */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.#pools.values()].map((p) => p.close()));
+  /** Lets running attempts finish for up to `graceMs`, then stops the threads. */
+  async close(graceMs: number): Promise<void> {
+    const pools = [...this.#pools.values()];
     this.#pools.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled(pools.map((p) => p.close())), grace]);
+    clearTimeout(timer);
+    await Promise.allSettled(pools.map((p) => p.destroy()));
     this.#control.close();
   }
 
   #pool(taskList: string): Piscina {
     let pool = this.#pools.get(taskList);
     if (!pool) {
-      const { threads, concurrentTasksPerWorker } = this.#options;
-      const needsTsx = isTs && !process.execArgv.some((a) => a.includes('tsx'));
+      const { threads, concurrentTasksPerWorker, typescript } = this.#options;
+      const needsTsx = (isTs || typescript) && !process.execArgv.some((a) => a.includes('tsx'));
       pool = new Piscina({
         filename: new URL(`./worker.${isTs ? 'ts' : 'js'}`, import.meta.url).href,
         minThreads: threads,

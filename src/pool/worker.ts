@@ -3,6 +3,8 @@
  * inside an activity context, and answers with an outcome instead of throwing, so that the
  * activity's error keeps its code across the thread boundary.
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import { activityStorage, type ActivityContext } from '../activity-context.js';
@@ -25,10 +27,16 @@ function baseLogger(level: string): Logger {
   return logger;
 }
 
+const requireModule = createRequire(import.meta.url);
+
 function load(url: string): Promise<Record<string, unknown>> {
   let mod = modules.get(url);
   if (!mod) {
-    mod = import(url) as Promise<Record<string, unknown>>;
+    // On Node 20 tsx's ESM hooks do not reach worker threads but its require hook does, so
+    // TypeScript modules are required (they must then have no top-level await).
+    mod = url.endsWith('.ts')
+      ? Promise.resolve().then(() => requireModule(fileURLToPath(url)) as Record<string, unknown>)
+      : (import(url) as Promise<Record<string, unknown>>);
     modules.set(url, mod);
   }
   return mod;

@@ -1,0 +1,88 @@
+import { createActor, setup, type ActorRefFrom } from 'xstate';
+import type { Workflow } from '../src/workflow.js';
+import { ExecutionEngine } from './execution/engine.js';
+import type { ExecutionEnv } from './execution/env.js';
+import type { ExecutionEvent } from './execution/events.js';
+import type { ExecutionRecord, HistoryEvent } from './execution/history.js';
+
+export type { ExecutionEvent } from './execution/events.js';
+
+interface ExecutionContext {
+  engine: ExecutionEngine;
+}
+
+/**
+ * One execution: its status is this machine's state, and nothing else writes it.
+ * `PENDING` waits for a running slot; `RUNNING` drives the workflow function, whose every
+ * context call arrives here as an event; the four final states each write the outcome once.
+ * Waiting statuses (locks, signals, timers, children) slot in as substates of `RUNNING`.
+ */
+export const executionMachine = setup({
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's typing idiom
+  types: {} as { context: ExecutionContext; events: ExecutionEvent; input: ExecutionContext },
+}).createMachine({
+  id: 'execution',
+  context: ({ input }) => input,
+  initial: 'PENDING',
+  states: {
+    PENDING: {
+      on: {
+        start: 'RUNNING',
+        cancel: {
+          target: 'CANCELLED',
+          actions: ({ context: { engine }, event }) =>
+            engine.finish('CANCELLED', { error: engine.cancelledError(event.reason) }),
+        },
+      },
+    },
+    RUNNING: {
+      entry: ({ context }) => context.engine.begin(),
+      on: {
+        'activity.call': { actions: ({ context, event }) => context.engine.call(event) },
+        'activity.settled': { actions: ({ context, event }) => context.engine.settled(event) },
+        'activity.heartbeat': { actions: ({ context, event }) => context.engine.heartbeat(event) },
+        'activity.timedOut': { actions: ({ context, event }) => context.engine.timedOut(event) },
+        'activity.retryDue': { actions: ({ context, event }) => context.engine.retryDue(event) },
+        'activity.deadline': { actions: ({ context, event }) => context.engine.deadline(event) },
+        'workflow.succeeded': {
+          target: 'SUCCESS',
+          actions: ({ context, event }) => context.engine.finish('SUCCESS', { result: event.result }),
+        },
+        'workflow.failed': {
+          target: 'FAILED',
+          actions: ({ context, event }) => context.engine.finish('FAILED', { error: event.error }),
+        },
+        cancel: {
+          target: 'CANCELLED',
+          actions: ({ context: { engine }, event }) =>
+            engine.finish('CANCELLED', { error: engine.cancelledError(event.reason) }),
+        },
+        timeout: {
+          target: 'TIMED_OUT',
+          actions: ({ context: { engine } }) => engine.finish('TIMED_OUT', { error: engine.timeoutError() }),
+        },
+      },
+    },
+    SUCCESS: { type: 'final' },
+    FAILED: { type: 'final' },
+    CANCELLED: { type: 'final' },
+    TIMED_OUT: { type: 'final' },
+  },
+});
+
+export type ExecutionActor = ActorRefFrom<typeof executionMachine>;
+
+/** Creates (does not start) the actor of one execution, with its recorded history for replay. */
+export function createExecutionActor(
+  env: ExecutionEnv,
+  definition: Workflow,
+  record: ExecutionRecord,
+  history: ReadonlyArray<{ seq: number; event: HistoryEvent }>,
+): { actor: ExecutionActor; engine: ExecutionEngine } {
+  const mailbox: { actor?: ExecutionActor } = {};
+  const engine = new ExecutionEngine(env, definition, record, history, (event) => mailbox.actor?.send(event));
+  const actor = createActor(executionMachine, { input: { engine }, id: record.id });
+  mailbox.actor = actor;
+  actor.subscribe({ error: (err) => env.logger.error({ err, executionId: record.id }, 'execution actor failed') });
+  return { actor, engine };
+}

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../src/clock.js';
+import type { ActivityPool } from '../../src/pool/activity-pool.js';
+import type { Journal } from '../../src/store/journal.js';
+import type { ExecutionRecord } from './history.js';
+
+/** Where each activity lives: its name → the file URL of the module that exports it. */
+export type ActivityCatalog = ReadonlyMap<string, string>;
+
+/** What every execution actor shares: the journal, the pool, time and the supervisor's hooks. */
+export interface ExecutionEnv {
+  journal: Journal;
+  pool: ActivityPool;
+  clock: Clock;
+  logger: Logger;
+  activities: ActivityCatalog;
+  /** Called once the final status is committed. */
+  onFinal(record: ExecutionRecord): void;
+  /** Called on every status change (committed or not yet), for subscribers. */
+  onStatus(record: ExecutionRecord): void;
+}

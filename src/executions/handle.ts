@@ -1,0 +1,95 @@
+import type { ExecutionRecord, ExecutionStatus, HistoryEvent, RecordedError } from '../../actors/execution/history.js';
+import { errorFromJSON, WorkflowError, type WeftError } from '../errors.js';
+import { decodeValue } from '../store/codec.js';
+import type { Supervisor } from './supervisor.js';
+
+export type { ExecutionStatus } from '../../actors/execution/history.js';
+
+/** An execution as callers see it: values decoded, times as Dates. */
+export interface ExecutionInfo<R = unknown> {
+  id: string;
+  workflow: string;
+  version: string;
+  status: ExecutionStatus;
+  input: { args: unknown[]; kwargs?: Record<string, unknown> };
+  createdAt: Date;
+  startedAt?: Date;
+  endedAt?: Date;
+  /** Once SUCCESS. */
+  result?: R;
+  /** Once FAILED, CANCELLED or TIMED_OUT: the error the result rejects with. */
+  error?: WeftError;
+}
+
+/**
+ * A handle on one execution.
+ *
+ * @example
+ * const handle = await rt.start(basic, 1, 5);
+ * handle.subscribe(({ status }) => console.log(status));
+ * console.log(await handle.result()); // 4
+ */
+export class ExecutionHandle<R = unknown> {
+  readonly id: string;
+  readonly #supervisor: Supervisor;
+
+  /** @internal */
+  constructor(supervisor: Supervisor, id: string) {
+    this.#supervisor = supervisor;
+    this.id = id;
+  }
+
+  async status(): Promise<ExecutionStatus> {
+    return (await this.info()).status;
+  }
+
+  async info(): Promise<ExecutionInfo<R>> {
+    const record = await this.#supervisor.get(this.id);
+    if (!record) throw new Error(`execution ${this.id} vanished`);
+    return toInfo<R>(record);
+  }
+
+  /** Resolves with the workflow's return value, or rejects with its error, once the execution ends. */
+  async result(): Promise<R> {
+    const record = await this.#supervisor.waitFinal(this.id);
+    if (record.status === 'SUCCESS') return decodeValue<R>(record.result ?? 'Jnull');
+    throw errorOf(record.error);
+  }
+
+  /** Cancels the execution: every pending step is abandoned and running activities see their AbortSignal fire. */
+  cancel(reason = 'cancelled by request'): Promise<boolean> {
+    return this.#supervisor.cancel(this.id, reason);
+  }
+
+  /** Calls `listener` on every status change until the execution ends; returns an unsubscribe function. */
+  subscribe(listener: (update: { id: string; status: ExecutionStatus }) => void): () => void {
+    return this.#supervisor.subscribe(this.id, (record) => listener({ id: record.id, status: record.status }));
+  }
+
+  /** The recorded steps, in order. */
+  async history(): Promise<HistoryEvent[]> {
+    return (await this.#supervisor.history(this.id)).map((h) => h.event);
+  }
+}
+
+export function toInfo<R>(record: ExecutionRecord): ExecutionInfo<R> {
+  return {
+    id: record.id,
+    workflow: record.workflow,
+    version: record.version,
+    status: record.status,
+    input: decodeValue(record.input),
+    createdAt: new Date(record.createdAt),
+    ...(record.startedAt !== undefined && { startedAt: new Date(record.startedAt) }),
+    ...(record.endedAt !== undefined && { endedAt: new Date(record.endedAt) }),
+    ...(record.result !== undefined && { result: decodeValue<R>(record.result) }),
+    ...(record.error !== undefined && { error: errorOf(record.error) }),
+  };
+}
+
+/** weft errors come back with their code and context; a user's error as WORKFLOW_ERROR with it as the cause. */
+export function errorOf(error: RecordedError | undefined): WeftError {
+  if (!error) return new WorkflowError({ name: 'Error', message: 'the execution failed without an error' });
+  if ('context' in error && error.context !== undefined) return errorFromJSON(error);
+  return new WorkflowError(error);
+}

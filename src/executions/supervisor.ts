@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { createExecutionActor, type ExecutionActor } from '../../actors/execution.js';
+import type { ExecutionEngine } from '../../actors/execution/engine.js';
+import type { ExecutionEnv } from '../../actors/execution/env.js';
+import {
+  historyRange,
+  isFinal,
+  putExecution,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type HistoryEvent,
+} from '../../actors/execution/history.js';
+import { ExecutionNotFoundError, InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
+import { assertName } from '../names.js';
+import { encodeValue } from '../store/codec.js';
+import type { Workflow } from '../workflow.js';
+
+interface Active {
+  actor: ExecutionActor;
+  engine: ExecutionEngine;
+}
+
+export interface ListOptions {
+  status?: ExecutionStatus;
+  workflow?: string;
+  /** @default 100 */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ExecutionPage {
+  items: ExecutionRecord[];
+  cursor?: string;
+}
+
+export type StatusListener = (record: ExecutionRecord) => void;
+
+/**
+ * Owns the execution actors: creates them, holds extra ones PENDING beyond `maxRunning`
+ * (started in FIFO order), resumes unfinished ones on open, and tells waiters when one ends.
+ */
+export class Supervisor {
+  readonly #env: ExecutionEnv;
+  readonly #workflows: ReadonlyMap<string, Workflow>;
+  readonly #maxRunning: number;
+  readonly #active = new Map<string, Active>();
+  readonly #queue: Active[] = [];
+  #queueHead = 0;
+  /** Ids of executions holding a running slot. */
+  readonly #slots = new Set<string>();
+  readonly #starting = new Map<string, Promise<ExecutionRecord>>();
+  readonly #finalWaiters = new Map<string, Array<(record: ExecutionRecord) => void>>();
+  readonly #listeners = new Map<string, Set<StatusListener>>();
+  #closed = false;
+  /** Keeps the process alive while executions are unfinished (timers are unref'd, pool threads idle). */
+  #keepAlive: NodeJS.Timeout | undefined;
+
+  constructor(
+    env: Omit<ExecutionEnv, 'onFinal' | 'onStatus'>,
+    workflows: ReadonlyMap<string, Workflow>,
+    maxRunning: number,
+  ) {
+    this.#env = { ...env, onFinal: (r) => this.#onFinal(r), onStatus: (r) => this.#notify(r) };
+    this.#workflows = workflows;
+    this.#maxRunning = maxRunning;
+  }
+
+  get workflowNames(): string[] {
+    return [...this.#workflows.keys()];
+  }
+
+  get runningCount(): number {
+    return this.#slots.size;
+  }
+
+  get pendingCount(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  /** Resumes every execution not in a final status, oldest first. */
+  async recover(): Promise<number> {
+    const { store } = this.#env.journal;
+    const unfinished: ExecutionRecord[] = [];
+    for (const [, json] of await store.range('executions')) {
+      const record = JSON.parse(json) as ExecutionRecord;
+      if (!isFinal(record.status)) unfinished.push(record);
+    }
+    unfinished.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    for (const record of unfinished) {
+      const definition = this.#workflows.get(record.workflow);
+      if (!definition) {
+        this.#env.logger.warn(
+          { executionId: record.id, workflow: record.workflow },
+          'unfinished execution of an unknown workflow left as it is',
+        );
+        continue;
+      }
+      const history = (await store.range('history', historyRange(record.id))).map(([key, json]) => ({
+        seq: Number(key.slice(key.lastIndexOf('\u0000') + 1)),
+        event: JSON.parse(json) as HistoryEvent,
+      }));
+      this.#admit(createExecutionActor(this.#env, definition, record, history));
+    }
+    return unfinished.length;
+  }
+
+  /** Starts an execution, or answers the existing one when `id` is taken. Resolves once it is recorded. */
+  start(
+    workflowName: string,
+    input: { args: unknown[]; kwargs?: Record<string, unknown> },
+    id?: string,
+  ): Promise<ExecutionRecord> {
+    const definition = this.#workflows.get(workflowName);
+    if (!definition) return Promise.reject(new WorkflowNotFoundError(workflowName, this.workflowNames));
+    if (id !== undefined) {
+      try {
+        assertName('execution id', id);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      const starting = this.#starting.get(id);
+      if (starting) return starting;
+      const active = this.#active.get(id);
+      if (active) return Promise.resolve(active.engine.record);
+    }
+    let encoded: string;
+    try {
+      encoded = encodeValue(input);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const execId = id ?? newExecutionId();
+    const promise = this.#create(definition, execId, encoded, id !== undefined).finally(() =>
+      this.#starting.delete(execId),
+    );
+    this.#starting.set(execId, promise);
+    return promise;
+  }
+
+  async #create(definition: Workflow, id: string, input: string, mayExist: boolean): Promise<ExecutionRecord> {
+    const { journal } = this.#env;
+    if (mayExist) {
+      await journal.applied();
+      const existing = await journal.store.get('executions', id);
+      if (existing) return JSON.parse(existing) as ExecutionRecord;
+    }
+    if (this.#closed) throw new InvalidArgumentError('runtime', 'it is closing');
+    const record: ExecutionRecord = {
+      id,
+      workflow: definition.name,
+      version: definition.version,
+      status: 'PENDING',
+      input,
+      createdAt: this.#env.clock.now(),
+    };
+    const seq = journal.write([putExecution(record)]);
+    const active = createExecutionActor(this.#env, definition, record, []);
+    this.#active.set(id, active);
+    await journal.committed(seq);
+    this.#admit(active);
+    return active.engine.record;
+  }
+
+  /** The execution's current record: live for active ones, from the store otherwise. */
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const active = this.#active.get(id);
+    if (active) return active.engine.record;
+    await this.#env.journal.applied();
+    const json = await this.#env.journal.store.get('executions', id);
+    return json === undefined ? undefined : (JSON.parse(json) as ExecutionRecord);
+  }
+
+  async history(id: string): Promise<Array<{ seq: number; event: HistoryEvent }>> {
+    await this.#env.journal.applied();
+    return (await this.#env.journal.store.range('history', historyRange(id))).map(([key, json]) => ({
+      seq: Number(key.slice(key.lastIndexOf('\u0000') + 1)),
+      event: JSON.parse(json) as HistoryEvent,
+    }));
+  }
+
+  /** Executions in id order (ids sort by creation time), filtered, a page at a time. */
+  async list(options: ListOptions = {}): Promise<ExecutionPage> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new InvalidArgumentError('limit', 'it must be an integer from 1 to 1000');
+    await this.#env.journal.applied();
+    const items: ExecutionRecord[] = [];
+    let cursor = options.cursor;
+    // Filters are applied while scanning; scan in chunks so a selective filter still pages.
+    for (;;) {
+      const chunk = await this.#env.journal.store.range('executions', {
+        ...(cursor !== undefined && { gt: cursor }),
+        limit: 500,
+      });
+      for (const [key, json] of chunk) {
+        cursor = key;
+        const record = this.#active.get(key)?.engine.record ?? (JSON.parse(json) as ExecutionRecord);
+        if (options.status && record.status !== options.status) continue;
+        if (options.workflow && record.workflow !== options.workflow) continue;
+        items.push(record);
+        if (items.length === limit) return { items, cursor: key };
+      }
+      if (chunk.length < 500) return { items };
+    }
+  }
+
+  /** Resolves with the final record once the execution ends. */
+  async waitFinal(id: string): Promise<ExecutionRecord> {
+    const record = await this.get(id);
+    if (!record) throw new ExecutionNotFoundError(id);
+    if (isFinal(record.status) && !this.#active.has(id)) return record;
+    return new Promise((resolve) => {
+      const waiters = this.#finalWaiters.get(id) ?? [];
+      waiters.push(resolve);
+      this.#finalWaiters.set(id, waiters);
+    });
+  }
+
+  subscribe(id: string, listener: StatusListener): () => void {
+    let set = this.#listeners.get(id);
+    if (!set) this.#listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(id);
+    };
+  }
+
+  /** Cancels an unfinished execution; answers false when it had already ended. */
+  async cancel(id: string, reason: string): Promise<boolean> {
+    const active = this.#active.get(id);
+    if (!active) {
+      if (!(await this.get(id))) throw new ExecutionNotFoundError(id);
+      return false;
+    }
+    const before = active.actor.getSnapshot().status;
+    active.actor.send({ type: 'cancel', reason });
+    if (before === 'done') return false;
+    await this.waitFinal(id);
+    return true;
+  }
+
+  /** Stops every actor without touching what is recorded: unfinished executions resume on reopen. */
+  close(): void {
+    this.#closed = true;
+    for (const { actor, engine } of this.#active.values()) {
+      engine.stop();
+      actor.stop();
+    }
+    this.#active.clear();
+    this.#releaseKeepAlive();
+  }
+
+  #releaseKeepAlive(): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
+  #admit(active: Active): void {
+    this.#active.set(active.engine.record.id, active);
+    this.#keepAlive ??= setInterval(() => undefined, 2 ** 30);
+    active.actor.start();
+    this.#queue.push(active);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#slots.size < this.#maxRunning && this.#queueHead < this.#queue.length) {
+      const next = this.#queue[this.#queueHead++] as Active;
+      if (next.actor.getSnapshot().status === 'done') continue; // cancelled while pending
+      this.#slots.add(next.engine.record.id);
+      next.actor.send({ type: 'start' });
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+
+  #notify(record: ExecutionRecord): void {
+    for (const listener of this.#listeners.get(record.id) ?? []) listener(record);
+  }
+
+  #onFinal(record: ExecutionRecord): void {
+    const active = this.#active.get(record.id);
+    if (active) {
+      this.#active.delete(record.id);
+      this.#slots.delete(record.id);
+      active.actor.stop();
+    }
+    if (this.#active.size === 0) this.#releaseKeepAlive();
+    const waiters = this.#finalWaiters.get(record.id);
+    this.#finalWaiters.delete(record.id);
+    for (const resolve of waiters ?? []) resolve(record);
+    this.#listeners.delete(record.id);
+    if (!this.#closed) this.#pump();
+  }
+}
+
+/** Ids sort by creation time: 9 base-36 digits of milliseconds, then 10 random hex digits. */
+export function newExecutionId(): string {
+  return Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(5).toString('hex');
+}
