@@ -2,7 +2,7 @@ import { startRegistry, type RegistryActor } from '../actors/registry.js';
 import { InvalidArgumentError, ExecutionNotFoundError, RuntimeClosedError } from './errors.js';
 import { isWorkflow, loadActivities, loadWorkflows } from './executions/catalog.js';
 import { ExecutionHandle, toInfo, type ExecutionInfo, type ExecutionStatus } from './executions/handle.js';
-import { Supervisor, type ListOptions as SupervisorListOptions } from './executions/supervisor.js';
+import { Supervisor } from './executions/supervisor.js';
 import { Locks } from './locks.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { ActivityPool } from './pool/activity-pool.js';
