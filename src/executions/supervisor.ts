@@ -145,16 +145,30 @@ export class Supervisor {
       if (existing) return JSON.parse(existing) as ExecutionRecord;
     }
     if (this.#closed) throw new InvalidArgumentError('runtime', 'it is closing');
+    const now = this.#env.clock.now();
+    // With a slot free and nobody queued, it is recorded RUNNING at once: one write, not two.
+    const runNow = this.#slots.size < this.#maxRunning && this.pendingCount === 0;
     const record: ExecutionRecord = {
       id,
       workflow: definition.name,
       version: definition.version,
-      status: 'PENDING',
+      status: runNow ? 'RUNNING' : 'PENDING',
       input,
-      createdAt: this.#env.clock.now(),
+      createdAt: now,
+      ...(runNow && { startedAt: now }),
     };
     const seq = journal.write([putExecution(record)]);
     const active = createExecutionActor(this.#env, definition, record, []);
+    if (runNow) {
+      // Its first step is dispatched only once that step is committed, so never before this record.
+      this.#active.set(id, active);
+      this.#keepAlive ??= setInterval(() => undefined, 2 ** 30);
+      active.actor.start();
+      this.#slots.add(id);
+      active.actor.send({ type: 'start' });
+      await journal.committed(seq);
+      return record;
+    }
     this.#active.set(id, active);
     await journal.committed(seq);
     this.#admit(active);
@@ -297,7 +311,11 @@ export class Supervisor {
   }
 }
 
-/** Ids sort by creation time: 9 base-36 digits of milliseconds, then 10 random hex digits. */
+/** Random per process, so ids stay unique across restarts and processes. */
+const ID_PREFIX = randomBytes(4).toString('hex');
+let idCounter = 0;
+
+/** Ids sort by creation time: 9 base-36 digits of milliseconds, a per-process prefix, a counter. */
 export function newExecutionId(): string {
-  return Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(5).toString('hex');
+  return `${Date.now().toString(36).padStart(9, '0')}-${ID_PREFIX}${(idCounter++).toString(36).padStart(4, '0')}`;
 }

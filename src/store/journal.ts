@@ -120,7 +120,7 @@ export class Journal {
   committed(seq: number = this.pendingSeq ?? this.#committedSeq): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (seq <= this.#committedSeq) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+    return new Promise((resolve, reject) => enqueue(this.#waiters, { seq, resolve, reject }));
   }
 
   /** Resolves once everything committed so far is also readable from the store. */
@@ -129,7 +129,7 @@ export class Journal {
     const seq = this.#committedSeq;
     if (this.#failure) throw this.#failure;
     if (seq <= this.#appliedSeq) return;
-    await new Promise<void>((resolve, reject) => this.#appliedWaiters.push({ seq, resolve, reject }));
+    await new Promise<void>((resolve, reject) => enqueue(this.#appliedWaiters, { seq, resolve, reject }));
   }
 
   /** The store, for reads. Read only after {@link applied} when a read must see recent writes. */
@@ -270,12 +270,18 @@ function coalesce(batches: ReadonlyArray<{ ops: WriteOp[] }>): WriteOp[] {
   return [...merged.values()];
 }
 
+/** Keeps waiters ordered by seq; they nearly always arrive in order, so this is an append. */
+function enqueue<W extends { seq: number }>(waiters: W[], waiter: W): void {
+  let i = waiters.length;
+  while (i > 0 && (waiters[i - 1] as W).seq > waiter.seq) i--;
+  if (i === waiters.length) waiters.push(waiter);
+  else waiters.splice(i, 0, waiter);
+}
+
+/** Resolves the waiters whose batch is now committed: a prefix, since they are ordered. */
 function settle(waiters: Array<{ seq: number; resolve: () => void }>, seq: number): void {
-  if (waiters.length === 0) return;
-  const due = waiters.filter((w) => w.seq <= seq);
-  if (due.length === 0) return;
-  const rest = waiters.filter((w) => w.seq > seq);
-  waiters.length = 0;
-  waiters.push(...rest);
-  for (const w of due) w.resolve();
+  let n = 0;
+  while (n < waiters.length && (waiters[n] as { seq: number }).seq <= seq) n++;
+  if (n === 0) return;
+  for (const w of waiters.splice(0, n)) w.resolve();
 }
