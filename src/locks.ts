@@ -16,6 +16,12 @@ export interface AcquireOptions {
   reentrant?: boolean;
   /** Aborting withdraws the request from the queue; the call rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Makes the request idempotent: sent again with the same id (after a restart, say), it
+   * attaches to the request already queued or granted instead of queueing anew.
+   * @default a fresh random id
+   */
+  requestId?: string;
 }
 
 export interface LockGrant {
@@ -64,7 +70,14 @@ export class Locks {
   #acquire(name: string, options: AcquireOptions): Promise<LockGrant> {
     assertName('lock name', name);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'pass { holder }');
-    const { holder, timeoutMs = DEFAULT_TIMEOUT_MS, ttlMs, reentrant = false, signal } = options;
+    const {
+      holder,
+      timeoutMs = DEFAULT_TIMEOUT_MS,
+      ttlMs,
+      reentrant = false,
+      signal,
+      requestId = randomUUID(),
+    } = options;
     assertHolder(holder);
     if (
       typeof timeoutMs !== 'number' ||
@@ -75,10 +88,11 @@ export class Locks {
     if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs >= 1))
       throw new InvalidArgumentError('ttlMs', 'it must be a whole number of ms, 1 or more');
     if (typeof reentrant !== 'boolean') throw new InvalidArgumentError('reentrant', 'it must be true or false');
+    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 256)
+      throw new InvalidArgumentError('requestId', 'it must be 1–256 characters');
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
 
     const actor = this.#registry();
-    const requestId = randomUUID();
     return new Promise<LockGrant>((resolve, reject) => {
       let aborted = false;
       const onAbort = (): void => {

@@ -559,3 +559,29 @@ describe('persistence across close and reopen', () => {
     expect(info[0]!.holder!.since).toEqual(new Date(T0 + 2000));
   });
 });
+
+describe('requestId: re-attaching after a restart', () => {
+  it('a waiter re-sent with its requestId after reopening gets the grant it was queued for', async () => {
+    const { rt, dir } = await open();
+    const held = await rt.locks.acquire('vm', { holder: 'A' });
+    const waiting = pendingAcquire(rt.locks.acquire('vm', { holder: 'B', timeoutMs: Infinity, requestId: 'exec-7:3' }));
+    expect(await waitersOf(rt, 'vm')).toEqual(['B']);
+    await rt.close();
+    expect(await codeOf(() => waiting)).toBe('RUNTIME_CLOSED');
+
+    const { rt: rt2 } = await open(dir);
+    const again = rt2.locks.acquire('vm', { holder: 'B', timeoutMs: Infinity, requestId: 'exec-7:3' });
+    expect(await waitersOf(rt2, 'vm')).toEqual(['B']); // attached, not queued twice
+    await rt2.locks.release('vm', held.token);
+    const grant = await again;
+    expect(grant).toMatchObject({ name: 'vm', holder: 'B' });
+    expect(grant.token).toBeGreaterThan(held.token);
+    // The same request once more answers the same grant.
+    expect(await rt2.locks.acquire('vm', { holder: 'B', requestId: 'exec-7:3' })).toEqual(grant);
+  });
+
+  it('rejects a bad requestId with INVALID_ARGUMENT', async () => {
+    const { rt } = await open();
+    expect(await codeOf(() => rt.locks.acquire('vm', { holder: 'A', requestId: '' }))).toBe('INVALID_ARGUMENT');
+  });
+});

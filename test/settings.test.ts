@@ -532,3 +532,27 @@ describe('lifecycle', () => {
     expect((await rt2.settings.get('s'))?.value).toBe(1);
   });
 });
+
+describe('list answers in mailbox order', () => {
+  it('sees what was sent before it, and not what was sent after', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-'));
+    const rt = await Runtime.open({ dataDir, logger: pino({ level: 'silent' }) });
+    try {
+      const created = rt.settings.create('x', 1);
+      const listed = rt.settings.list();
+      const deleted = rt.settings.delete('x');
+      await created;
+      expect((await listed).items.map((s) => s.name)).toEqual(['x']);
+      expect(await deleted).toBe(true);
+      const update = rt.settings.create('y', 1).then(() => rt.settings.update('y', 2));
+      await update;
+      const page = rt.settings.list();
+      const later = rt.settings.update('y', 3);
+      expect((await page).items[0]).toMatchObject({ name: 'y', value: 2, version: 2 });
+      await later;
+    } finally {
+      await rt.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

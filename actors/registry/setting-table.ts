@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  SettingExistsError,
-  SettingNotFoundError,
-  StaleTokenError,
-  StoreFailedError,
-  VersionConflictError,
-  WeftError,
-} from '../../src/errors.js';
+import { SettingExistsError, SettingNotFoundError, StaleTokenError, VersionConflictError } from '../../src/errors.js';
 import type { Clock } from '../../src/clock.js';
 import type { Journal } from '../../src/store/journal.js';
 import type { Store } from '../../src/store/store.js';
@@ -26,6 +19,8 @@ export type LockTokenOf = (name: string) => number | undefined;
 export class SettingTable {
   readonly #byName = new Map<string, SettingRecord>();
   readonly #nameById = new Map<string, string>();
+  /** Every name, sorted, so `list` pages in mailbox order without reading the store. */
+  readonly #names: string[] = [];
 
   constructor(
     private readonly journal: Journal,
@@ -40,6 +35,7 @@ export class SettingTable {
       const record = JSON.parse(json) as SettingRecord;
       this.#byName.set(record.name, record);
       this.#nameById.set(record.id, record.name);
+      this.#names.push(record.name); // the store yields them in key order
     }
   }
 
@@ -59,6 +55,7 @@ export class SettingTable {
       updatedAt: now,
       updatedBy: m.updatedBy,
     };
+    this.#names.splice(lowerBound(this.#names, record.name), 0, record.name);
     this.#put(record);
     this.journal.write([{ type: 'put', kind: 'setting-ids', key: record.id, value: record.name }]);
     this.replies.ok(m.reply, record);
@@ -94,6 +91,7 @@ export class SettingTable {
     if (!current) return this.replies.ok(m.reply, false);
     this.#byName.delete(current.name);
     this.#nameById.delete(current.id);
+    this.#names.splice(lowerBound(this.#names, current.name), 1);
     this.journal.write([
       { type: 'del', kind: 'settings', key: current.name },
       { type: 'del', kind: 'setting-ids', key: current.id },
@@ -101,27 +99,23 @@ export class SettingTable {
     this.replies.ok(m.reply, true);
   }
 
-  /** Pages through names in order. Reads the store once it holds every committed write. */
+  /** Pages through names in order, as they stand when the message arrives. */
   list(m: Msg<'setting.list'>): void {
-    const { journal, replies } = this;
-    const upper = m.prefix + '\uffff';
-    const lowerBound = m.cursor !== undefined && m.cursor >= m.prefix ? { gt: m.cursor } : { gte: m.prefix };
-    journal
-      .applied()
-      .then(() => journal.store.range('settings', { ...lowerBound, lt: upper, limit: m.limit + 1 }))
-      .then(
-        (entries) => {
-          const items = entries.slice(0, m.limit).map(([, json]) => JSON.parse(json) as SettingRecord);
-          const last = items[items.length - 1];
-          const page: SettingPage = entries.length > m.limit && last ? { items, cursor: last.name } : { items };
-          replies.ok(m.reply, page);
-        },
-        (error: unknown) =>
-          replies.fail(
-            m.reply,
-            error instanceof WeftError ? error : new StoreFailedError('settings list', { cause: error }),
-          ),
-      );
+    const names = this.#names;
+    const from = m.cursor !== undefined && m.cursor >= m.prefix ? m.cursor : m.prefix;
+    let i = lowerBound(names, from);
+    if (names[i] === m.cursor) i++;
+    const items: SettingRecord[] = [];
+    for (; i < names.length && items.length <= m.limit; i++) {
+      const name = names[i] as string;
+      if (!name.startsWith(m.prefix)) break;
+      items.push(this.#byName.get(name) as SettingRecord);
+    }
+    const more = items.length > m.limit;
+    if (more) items.pop();
+    const last = items[items.length - 1];
+    const page: SettingPage = more && last ? { items, cursor: last.name } : { items };
+    this.replies.ok(m.reply, page);
   }
 
   #find(key: string, by: KeyKind): SettingRecord | undefined {
@@ -134,4 +128,16 @@ export class SettingTable {
     this.#nameById.set(record.id, record.name);
     this.journal.write([{ type: 'put', kind: 'settings', key: record.name, value: JSON.stringify(record) }]);
   }
+}
+
+/** The first index whose name is not below `name` (names sort as the store sorts keys: by code unit). */
+function lowerBound(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((names[mid] as string) < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
