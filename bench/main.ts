@@ -2,57 +2,232 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Durability } from '../src/index.js';
-import { DEFAULT_SIZES, registryRun, type RegistryFigures } from './registry.js';
+import { DEFAULT_SIZES, registryRun, type RegistryFigures, type RegistrySizes } from './registry.js';
 import { fmt, median } from './stats.js';
+import {
+  CORES,
+  CPU_TASK_MS,
+  scaledSizes,
+  workflowsRun,
+  type WorkflowFigures,
+  type WorkflowSizes,
+} from './workflows.js';
 
 const HELP = `Usage: npm run bench -- <suite> [options]
 
 Suites:
   registry     settings and locks against raw LevelDB (both durability modes)
+  workflows    durable executions (W1-W4, one-at-a-time latency) against raw Piscina no-op tasks
 
 Options:
-  --runs N       measured runs per mode; medians are reported (default 5)
+  --runs N       measured runs per mode, after one warm-up run; medians are reported (default 5)
   --modes LIST   durability modes, comma separated (default process,fsync)
   --scale X      multiply operation counts by X (default 1; 0.05 for a smoke run)
   --json FILE    also write every figure, the machine and the options as JSON
   -h, --help     show this help
 `;
 
-interface Row {
+interface Row<F> {
   figure: string;
   unit: string;
-  key: keyof RegistryFigures;
-  /** The raw limit this figure is compared with, from the same run and mode. */
-  limit?: (f: RegistryFigures) => number;
-  target?: (mode: Durability, f: RegistryFigures) => string;
+  key: keyof F & string;
+  /** The figure as a fraction of its raw limit, measured in the same run and mode. */
+  ratio?: (f: F) => number;
+  target?: (mode: Durability, f: F) => string;
 }
 
-const ROWS: Row[] = [
-  { figure: 'raw LevelDB batch puts (limit)', unit: 'puts/s', key: 'rawBatchPutsPerSec' },
-  { figure: 'raw LevelDB single put (limit)', unit: 'ms', key: 'rawPutLatencyMs' },
-  {
-    figure: 'settings writes, 100 writers',
-    unit: 'writes/s',
-    key: 'settingsWritesPerSec',
-    limit: (f) => f.rawBatchPutsPerSec,
-    target: () => '≥ 0.5 × raw batch puts',
+interface Suite<F extends { [K in keyof F]: number }, S> {
+  sizes(scale: number): S;
+  run(mode: Durability, sizes: S): Promise<F>;
+  rows(sizes: S): Row<F>[];
+  notes?: string[];
+}
+
+/** A target, marked met (✓) or missed (✗). */
+const goal = (label: string, met: boolean): string => `${label} ${met ? '✓' : '✗'}`;
+
+const registry: Suite<RegistryFigures, RegistrySizes> = {
+  sizes: (scale) =>
+    Object.fromEntries(
+      Object.entries(DEFAULT_SIZES).map(([k, v]) => [k, Math.max(100, Math.round(v * scale))]),
+    ) as unknown as RegistrySizes,
+  run: registryRun,
+  rows: () => [
+    { figure: 'raw LevelDB batch puts (limit)', unit: 'puts/s', key: 'rawBatchPutsPerSec' },
+    { figure: 'raw LevelDB single put (limit)', unit: 'ms', key: 'rawPutLatencyMs' },
+    {
+      figure: 'settings writes, 100 writers',
+      unit: 'writes/s',
+      key: 'settingsWritesPerSec',
+      ratio: (f) => f.settingsWritesPerSec / f.rawBatchPutsPerSec,
+      target: () => '≥ 0.5 × raw batch puts',
+    },
+    { figure: 'settings reads, 100 readers', unit: 'reads/s', key: 'settingsReadsPerSec' },
+    {
+      figure: 'acquire+release, 100 locks',
+      unit: 'pairs/s',
+      key: 'lockPairsPerSec',
+      ratio: (f) => f.lockPairsPerSec / (f.rawBatchPutsPerSec / 2),
+      target: (mode) => (mode === 'fsync' ? '≥ 30,000/s' : ''),
+    },
+    {
+      figure: 'hand-offs, 1 lock, 100 waiters',
+      unit: 'hand-offs/s',
+      key: 'handoffsPerSec',
+      ratio: (f) => f.handoffsPerSec / (1000 / f.rawPutLatencyMs),
+      target: (mode) => (mode === 'process' ? '≥ 20,000/s' : '≥ 0.8 × 1/synced put'),
+    },
+  ],
+};
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+const workflows: Suite<WorkflowFigures, WorkflowSizes> = {
+  sizes: scaledSizes,
+  run: workflowsRun,
+  rows: (s) => {
+    const vsNoop = (key: keyof WorkflowFigures) => (f: WorkflowFigures) => f[key] / f.noopTasksPerSec;
+    const fsync = (label: string, met: (f: WorkflowFigures) => boolean) => (mode: Durability, f: WorkflowFigures) =>
+      mode === 'fsync' ? goal(label, met(f)) : '';
+    return [
+      { figure: `raw Piscina no-op, ${n(s.limitTasks)} at once (limit)`, unit: 'tasks/s', key: 'noopTasksPerSec' },
+      { figure: 'raw Piscina no-op, one at a time (limit)', unit: 'ms', key: 'noopLatencyMs' },
+      {
+        figure: `W1 ${n(s.w1Workflows)} one-activity workflows`,
+        unit: 'workflows/s',
+        key: 'w1WorkflowsPerSec',
+        ratio: vsNoop('w1WorkflowsPerSec'),
+        target: fsync('≥ 6,500/s', (f) => f.w1WorkflowsPerSec >= 6500),
+      },
+      {
+        figure: `W2 ${n(s.w2Workflows)} workflows × ${s.w2Steps} sequential`,
+        unit: 'steps/s',
+        key: 'w2StepsPerSec',
+        ratio: vsNoop('w2StepsPerSec'),
+        target: fsync('≥ 8,000/s', (f) => f.w2StepsPerSec >= 8000),
+      },
+      { figure: `W2 (the same, per workflow)`, unit: 'workflows/s', key: 'w2WorkflowsPerSec' },
+      {
+        figure: `W3 1 workflow, ${n(s.w3Activities)} fanned out`,
+        unit: 'activities/s',
+        key: 'w3ActivitiesPerSec',
+        ratio: vsNoop('w3ActivitiesPerSec'),
+        target: fsync('≥ 10,000/s', (f) => f.w3ActivitiesPerSec >= 10000),
+      },
+      { figure: `CPU activity on the main thread (limit)`, unit: 'ms', key: 'cpuTaskMs' },
+      {
+        figure: `W4 ${s.w4Activities} CPU activities, 1 thread`,
+        unit: 'activities/s',
+        key: 'w4OneThreadPerSec',
+        ratio: (f) => f.w4OneThreadPerSec / (1000 / f.cpuTaskMs),
+      },
+      {
+        figure: `W4 ${s.w4Activities} CPU activities, ${CORES} threads`,
+        unit: 'activities/s',
+        key: 'w4AllThreadsPerSec',
+        ratio: (f) => f.w4AllThreadsPerSec / ((CORES * 1000) / f.cpuTaskMs),
+      },
+      {
+        figure: `W4 speed-up, 1 → ${CORES} threads`,
+        unit: '×',
+        key: 'w4SpeedUp',
+        ratio: (f) => f.w4SpeedUp / CORES,
+        target: fsync('≥ 1.8×', (f) => f.w4SpeedUp >= 1.8),
+      },
+      {
+        figure: 'one at a time, p50',
+        unit: 'ms',
+        key: 'latencyP50Ms',
+        ratio: (f) => f.noopLatencyMs / f.latencyP50Ms,
+        target: (mode, f) => (mode === 'process' ? goal('≤ 1 ms', f.latencyP50Ms <= 1) : ''),
+      },
+      { figure: 'one at a time, p99', unit: 'ms', key: 'latencyP99Ms', ratio: (f) => f.noopLatencyMs / f.latencyP99Ms },
+    ];
   },
-  { figure: 'settings reads, 100 readers', unit: 'reads/s', key: 'settingsReadsPerSec' },
-  {
-    figure: 'acquire+release, 100 locks',
-    unit: 'pairs/s',
-    key: 'lockPairsPerSec',
-    limit: (f) => f.rawBatchPutsPerSec / 2,
-    target: (mode) => (mode === 'fsync' ? '≥ 30,000/s' : ''),
-  },
-  {
-    figure: 'hand-offs, 1 lock, 100 waiters',
-    unit: 'hand-offs/s',
-    key: 'handoffsPerSec',
-    limit: (f) => 1000 / f.rawPutLatencyMs,
-    target: (mode) => (mode === 'process' ? '≥ 20,000/s' : '≥ 0.8 × 1/synced put'),
-  },
-];
+  notes: [
+    'ratio: activities/s ÷ raw Piscina no-op tasks/s; W4: ÷ the ideal rate (threads × 1000 / CPU activity ms),',
+    `  speed-up ÷ ${CORES} threads; latency: raw one-at-a-time round trip ÷ the figure.`,
+    `W4 activities hash for about ${CPU_TASK_MS} ms each (a fixed amount of work, calibrated on the main thread).`,
+  ],
+};
+
+interface Options {
+  suite: string;
+  runs: number;
+  scale: number;
+  modes: Durability[];
+  json?: string;
+}
+
+async function runSuite<F extends { [K in keyof F]: number }, S>(suite: Suite<F, S>, o: Options): Promise<void> {
+  const sizes = suite.sizes(o.scale);
+  const perMode = {} as Record<Durability, F[]>;
+  for (const mode of o.modes) {
+    perMode[mode] = [];
+    // A warm-up run, not counted: JIT, page cache, thread pool.
+    process.stderr.write(`${o.suite} ${mode}: warm-up\r`);
+    await suite.run(mode, sizes);
+    for (let r = 1; r <= o.runs; r++) {
+      process.stderr.write(`${o.suite} ${mode}: run ${r}/${o.runs}\r`);
+      perMode[mode].push(await suite.run(mode, sizes));
+    }
+    process.stderr.write('\n');
+  }
+
+  const medians = {} as Record<Durability, F>;
+  for (const mode of o.modes) {
+    const runsOf = perMode[mode];
+    const keys = Object.keys(runsOf[0] as F) as Array<keyof F>;
+    medians[mode] = Object.fromEntries(keys.map((k) => [k, median(runsOf.map((f) => f[k]))])) as F;
+  }
+  printTable(suite.rows(sizes), o.modes, medians, o.runs);
+  for (const line of suite.notes ?? []) process.stdout.write(line + '\n');
+
+  if (o.json) {
+    const doc = {
+      suite: o.suite,
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+      options: { runs: o.runs, scale: o.scale, modes: o.modes, sizes },
+      medians,
+      runs: perMode,
+    };
+    writeFileSync(o.json, JSON.stringify(doc, null, 2));
+    process.stderr.write(`wrote ${o.json}\n`);
+  }
+}
+
+function printTable<F extends { [K in keyof F]: number }>(
+  rows: Row<F>[],
+  modes: Durability[],
+  medians: Record<Durability, F>,
+  runs: number,
+): void {
+  const header = ['figure (median of ' + runs + ')', 'unit'];
+  for (const mode of modes) header.push(mode, 'ratio', 'target');
+  const lines = [header];
+  for (const row of rows) {
+    const line = [row.figure, row.unit];
+    for (const mode of modes) {
+      const f = medians[mode];
+      line.push(fmt(f[row.key]), row.ratio ? row.ratio(f).toFixed(2) : '', row.target?.(mode, f) ?? '');
+    }
+    lines.push(line);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  for (const l of lines)
+    process.stdout.write(
+      l
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
+}
+
+const SUITES: Record<string, (o: Options) => Promise<void>> = {
+  registry: (o) => runSuite(registry, o),
+  workflows: (o) => runSuite(workflows, o),
+};
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -67,7 +242,8 @@ async function main(): Promise<void> {
   });
   if (values.help) return void process.stdout.write(HELP);
   const suite = positionals[0] ?? 'registry';
-  if (suite !== 'registry') {
+  const run = SUITES[suite];
+  if (!run) {
     process.stderr.write(`Unknown suite ${JSON.stringify(suite)}.\n\n${HELP}`);
     process.exitCode = 2;
     return;
@@ -80,65 +256,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const sizes = Object.fromEntries(
-    Object.entries(DEFAULT_SIZES).map(([k, v]) => [k, Math.max(100, Math.round(v * scale))]),
-  ) as unknown as typeof DEFAULT_SIZES;
-
-  const perMode = {} as Record<Durability, RegistryFigures[]>;
-  for (const mode of modes) {
-    perMode[mode] = [];
-    // A warm-up run, not counted: JIT, page cache, thread pool.
-    await registryRun(mode, sizes);
-    for (let r = 1; r <= runs; r++) {
-      process.stderr.write(`registry ${mode}: run ${r}/${runs}\r`);
-      perMode[mode].push(await registryRun(mode, sizes));
-    }
-    process.stderr.write('\n');
-  }
-
-  const medians = {} as Record<Durability, RegistryFigures>;
-  for (const mode of modes) {
-    const runsOf = perMode[mode];
-    medians[mode] = Object.fromEntries(
-      ROWS.map((row) => [row.key, median(runsOf.map((f) => f[row.key]))]),
-    ) as unknown as RegistryFigures;
-  }
-  printTable(modes, medians, runs);
-
-  if (values.json) {
-    const doc = {
-      suite,
-      date: new Date().toISOString(),
-      machine: { cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
-      options: { runs, scale, modes, sizes },
-      medians,
-      runs: perMode,
-    };
-    writeFileSync(values.json, JSON.stringify(doc, null, 2));
-    process.stderr.write(`wrote ${values.json}\n`);
-  }
-}
-
-function printTable(modes: Durability[], medians: Record<Durability, RegistryFigures>, runs: number): void {
-  const header = ['figure (median of ' + runs + ')', 'unit'];
-  for (const mode of modes) header.push(mode, 'ratio', 'target');
-  const lines = [header];
-  for (const row of ROWS) {
-    const line = [row.figure, row.unit];
-    for (const mode of modes) {
-      const f = medians[mode];
-      line.push(fmt(f[row.key]), row.limit ? (f[row.key] / row.limit(f)).toFixed(2) : '', row.target?.(mode, f) ?? '');
-    }
-    lines.push(line);
-  }
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
-  for (const l of lines)
-    process.stdout.write(
-      l
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd() + '\n',
-    );
+  await run({ suite, runs, scale, modes, ...(values.json !== undefined && { json: values.json }) });
 }
 
 await main();
