@@ -19,7 +19,8 @@ interface RegistryContext {
 /**
  * The registry actor (systemId `registry`): the single owner of settings and locks. It
  * handles one message at a time, so it needs no other mutex; the tables it delegates to
- * write through the journal, and the reply queue holds each answer until its batch commits.
+ * write through the journal, and the reply queue (its outbox) holds each answer until the
+ * batch it depends on commits.
  *
  * `serving` → `failed` when the journal fails: from then on every request gets STORE_FAILED,
  * since the in-memory state may be ahead of what reached the disk.
@@ -28,9 +29,6 @@ export const registryMachine = setup({
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's typing idiom
   types: {} as { context: RegistryContext; events: RegistryEvent; input: RegistryContext },
   actions: {
-    deliverCommitted: ({ context, event }) => {
-      if (event.type === 'journal.committed') context.replies.committed(event.seq);
-    },
     refuse: ({ context, event }) => {
       if ('reply' in event) event.reply({ ok: false, error: context.failure ?? new StoreFailedError('registry') });
     },
@@ -55,7 +53,6 @@ export const registryMachine = setup({
         'lock.list': { actions: ({ context, event }) => context.locks.list(event) },
         'lock.waitExpired': { actions: ({ context, event }) => context.locks.waitExpired(event) },
         'lock.leaseExpired': { actions: ({ context, event }) => context.locks.leaseExpired(event) },
-        'journal.committed': { actions: 'deliverCommitted' },
         'journal.failed': {
           target: 'failed',
           actions: [
@@ -93,7 +90,9 @@ export async function startRegistry(
   const started = createActor(registryMachine, { input: { settings, locks, replies }, systemId: 'registry' });
   mailbox.actor = started;
   started.subscribe({ error: (err) => console.error('registry actor failed', err) });
-  const offCommit = journal.onCommit((seq) => started.send({ type: 'journal.committed', seq }));
+  // The reply queue is the actor's outbox: committed replies leave it without another trip
+  // through the mailbox (they touch no actor state).
+  const offCommit = journal.onCommit((seq) => replies.committed(seq));
   const offFailure = journal.onFailure((error) => started.send({ type: 'journal.failed', error }));
   started.start();
   return {

@@ -76,7 +76,6 @@ export type LockRequest =
 
 /** Events the actor sends itself (timers) or receives from the journal. */
 export type RegistryInternalEvent =
-  | { type: 'journal.committed'; seq: number }
   | { type: 'journal.failed'; error: WeftError }
   | { type: 'lock.waitExpired'; requestId: string }
   | { type: 'lock.leaseExpired'; name: string; token: number };
