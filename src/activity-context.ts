@@ -7,7 +7,10 @@ export interface ActivityContext {
   readonly signal: AbortSignal;
   /** Tells weft the activity is alive; required within `heartbeatTimeoutMs` when that is set. */
   heartbeat(details?: unknown): void;
-  /** 1 for the first attempt, then 2, 3… on retries. */
+  /**
+   * 1 for the first attempt, then 2, 3… on retries. An attempt cut short by a crash of the
+   * whole process runs again under the same number: tell re-runs apart by `idempotencyKey`.
+   */
   readonly attempt: number;
   /** `<executionId>:<step>`: the same on every attempt and after a restart. Use it to make effects idempotent. */
   readonly idempotencyKey: string;

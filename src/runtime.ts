@@ -17,7 +17,8 @@ export type RuntimeStatus = 'open' | 'closing' | 'closed';
 /** `start()` in its object form, simpleflow style. */
 export interface StartOptions {
   /** A workflow definition or a registered workflow's name. */
-  workflow: Workflow | string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any argument types
+  workflow: Workflow<any, any> | string;
   args?: unknown[];
   /** Passed as one last argument after `args`. */
   kwargs?: Record<string, unknown>;
