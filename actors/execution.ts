@@ -80,7 +80,13 @@ export function createExecutionActor(
   history: ReadonlyArray<{ seq: number; event: HistoryEvent }>,
 ): { actor: ExecutionActor; engine: ExecutionEngine } {
   const mailbox: { actor?: ExecutionActor } = {};
-  const engine = new ExecutionEngine(env, definition, record, history, (event) => mailbox.actor?.send(event));
+  // Late answers (an activity finishing after its execution ended) are dropped here, not
+  // sent to a stopped actor.
+  const send = (event: ExecutionEvent): void => {
+    const actor = mailbox.actor;
+    if (actor && actor.getSnapshot().status === 'active') actor.send(event);
+  };
+  const engine = new ExecutionEngine(env, definition, record, history, send);
   const actor = createActor(executionMachine, { input: { engine }, id: record.id });
   mailbox.actor = actor;
   actor.subscribe({ error: (err) => env.logger.error({ err, executionId: record.id }, 'execution actor failed') });

@@ -364,6 +364,9 @@ function rebuildRemote(remote: RemoteError): Error {
 
 /** Rebuilds a serialised error as a {@link WeftError} carrying the same code and context. */
 export function errorFromJSON(json: SerializedError): WeftError {
+  const c = json.context;
+  if (json.code === 'ACTIVITY_FAILED' && json.cause)
+    return new ActivityFailure(String(c.activity), Number(c.step), Number(c.attempt), json.cause);
   const err = new WeftError(json.code, json.message, json.context, json.cause && { cause: rebuildRemote(json.cause) });
   err.name = json.name;
   if (json.stack !== undefined) err.stack = json.stack;

@@ -118,7 +118,7 @@ export class Runtime {
    * @example
    * await rt.start(basic, 1, 5);
    * await rt.start('basic', 1);
-   * await rt.start({ workflow: 'basic', args: [1], kwargs: { t: 5 }, id: 'order-42' });
+   * await rt.start({ workflow: 'basic', args: [1, 5], id: 'order-42' }); // kwargs, if any, arrive as one last argument
    */
   start<A extends unknown[], R>(workflow: Workflow<A, R>, ...args: A): Promise<ExecutionHandle<R>>;
   start(workflow: string, ...args: unknown[]): Promise<ExecutionHandle>;

@@ -416,6 +416,7 @@ export class ExecutionEngine {
 
   #clearAttempt(live: LiveStep): void {
     live.taskId = undefined;
+    live.attemptStartedAt = undefined;
     this.#clearTimer(live, 'attemptTimer');
     this.#clearTimer(live, 'heartbeatTimer');
   }

@@ -10,7 +10,7 @@ import {
   type ExecutionStatus,
   type HistoryEvent,
 } from '../../actors/execution/history.js';
-import { ExecutionNotFoundError, InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
+import { ExecutionNotFoundError, InvalidArgumentError, RuntimeClosedError, WorkflowNotFoundError } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
 import type { Workflow } from '../workflow.js';
@@ -144,7 +144,7 @@ export class Supervisor {
       const existing = await journal.store.get('executions', id);
       if (existing) return JSON.parse(existing) as ExecutionRecord;
     }
-    if (this.#closed) throw new InvalidArgumentError('runtime', 'it is closing');
+    if (this.#closed) throw new RuntimeClosedError();
     const now = this.#env.clock.now();
     // With a slot free and nobody queued, it is recorded RUNNING at once: one write, not two.
     const runNow = this.#slots.size < this.#maxRunning && this.pendingCount === 0;
@@ -171,6 +171,7 @@ export class Supervisor {
     }
     this.#active.set(id, active);
     await journal.committed(seq);
+    if (this.#closed) return record; // recorded PENDING: it starts when the folder is opened again
     this.#admit(active);
     return active.engine.record;
   }

@@ -13,11 +13,21 @@ import { CONTROL_CHANNEL, type ControlMessage, type WorkerOutcome, type WorkerTa
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const running = new Map<number, AbortController>();
+/**
+ * Aborts for tasks this thread has not started (yet, or ever: every thread hears every
+ * abort). A task still queued in Piscina when its abort comes must not run afterwards.
+ */
+const earlyAborts = new Map<number, string>();
+const EARLY_ABORTS_KEPT = 10_000;
 const control = new BroadcastChannel(CONTROL_CHANNEL);
 control.unref();
 control.onmessage = (event: unknown) => {
   const msg = (event as { data: ControlMessage }).data;
-  if (msg.type === 'abort') running.get(msg.taskId)?.abort(new Error(msg.reason));
+  if (msg.type !== 'abort') return;
+  const controller = running.get(msg.taskId);
+  if (controller) return controller.abort(new Error(msg.reason));
+  earlyAborts.set(msg.taskId, msg.reason);
+  if (earlyAborts.size > EARLY_ABORTS_KEPT) earlyAborts.delete(earlyAborts.keys().next().value as number);
 };
 
 let logger: Logger | undefined;
@@ -43,6 +53,11 @@ function load(url: string): Promise<Record<string, unknown>> {
 }
 
 export default async function runActivity(task: WorkerTask): Promise<WorkerOutcome> {
+  const aborted = earlyAborts.get(task.taskId);
+  if (aborted !== undefined) {
+    earlyAborts.delete(task.taskId);
+    return { ok: false, error: { name: 'AbortError', message: `aborted before it started: ${aborted}` } };
+  }
   const controller = new AbortController();
   running.set(task.taskId, controller);
   try {
