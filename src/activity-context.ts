@@ -21,8 +21,14 @@ export interface ActivityContext {
   readonly log: Logger;
 }
 
-/** @internal The worker runs every activity inside this storage. */
-export const activityStorage = new AsyncLocalStorage<ActivityContext>();
+/**
+ * @internal The worker runs every activity inside this storage. It lives on a global
+ * symbol so that every copy of this module in a thread shares it: an activity module may
+ * import weft's TypeScript source while the worker runs the compiled JavaScript.
+ */
+export const activityStorage: AsyncLocalStorage<ActivityContext> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('weft.activityStorage')
+] ??= new AsyncLocalStorage<ActivityContext>()) as AsyncLocalStorage<ActivityContext>;
 
 /**
  * The context of the activity attempt running now. Call it inside an activity (in a worker
