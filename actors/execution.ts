@@ -44,10 +44,17 @@ export const executionMachine = setup({
         'activity.timedOut': { actions: ({ context, event }) => context.engine.timedOut(event) },
         'activity.retryDue': { actions: ({ context, event }) => context.engine.retryDue(event) },
         'activity.deadline': { actions: ({ context, event }) => context.engine.deadline(event) },
-        'workflow.succeeded': {
-          target: 'SUCCESS',
-          actions: ({ context, event }) => context.engine.finish('SUCCESS', { result: event.result }),
-        },
+        'workflow.succeeded': [
+          {
+            guard: ({ context, event }) => context.engine.succeeded(event.result).error !== undefined,
+            target: 'FAILED',
+            actions: ({ context, event }) => context.engine.finish('FAILED', context.engine.succeeded(event.result)),
+          },
+          {
+            target: 'SUCCESS',
+            actions: ({ context, event }) => context.engine.finish('SUCCESS', { result: event.result }),
+          },
+        ],
         'workflow.failed': {
           target: 'FAILED',
           actions: ({ context, event }) => context.engine.finish('FAILED', { error: event.error }),

@@ -177,13 +177,14 @@ async function runSuite<F extends { [K in keyof F]: number }, S>(suite: Suite<F,
   for (const mode of o.modes) {
     perMode[mode] = [];
     // A warm-up run, not counted: JIT, page cache, thread pool.
-    process.stderr.write(`${o.suite} ${mode}: warm-up\r`);
+    const end = process.stderr.isTTY ? '\r' : '\n';
+    process.stderr.write(`${o.suite} ${mode}: warm-up${end}`);
     await suite.run(mode, sizes);
     for (let r = 1; r <= o.runs; r++) {
-      process.stderr.write(`${o.suite} ${mode}: run ${r}/${o.runs}\r`);
+      process.stderr.write(`${o.suite} ${mode}: run ${r}/${o.runs}${end}`);
       perMode[mode].push(await suite.run(mode, sizes));
     }
-    process.stderr.write('\n');
+    if (process.stderr.isTTY) process.stderr.write('\n');
   }
 
   const medians = {} as Record<Durability, F>;

@@ -76,6 +76,7 @@ export class ExecutionEngine {
   #seq: number;
   #timeoutTimer: TimerHandle | undefined;
   #final = false;
+  #lastCalledStep = 0;
 
   constructor(
     env: ExecutionEnv,
@@ -119,6 +120,7 @@ export class ExecutionEngine {
   }
 
   call(e: Ev<'activity.call'>): void {
+    if (e.step > this.#lastCalledStep) this.#lastCalledStep = e.step;
     const past = this.#past.get(e.step);
     if (past) return this.#replay(e, past);
     const module = this.#env.activities.get(e.activity);
@@ -216,6 +218,26 @@ export class ExecutionEngine {
     const startedAt = live.attemptStartedAt;
     this.#clearAttempt(live);
     this.#attemptFailed(live, error.toJSON(), startedAt, false);
+  }
+
+  /**
+   * The workflow returned: fine, unless replay stopped short of steps the history holds
+   * (the code changed), which is NON_DETERMINISM like any other divergence.
+   */
+  succeeded(result: string): { result?: string; error?: RecordedError } {
+    let last = 0;
+    for (const step of this.#past.keys()) if (step > last) last = step;
+    if (last > this.#lastCalledStep) {
+      const past = this.#past.get(last) as PastStep;
+      const error = new NonDeterminismError(
+        this.record.id,
+        last,
+        `activity ${past.scheduled.activity}`,
+        'the workflow to return',
+      );
+      return { error: error.toJSON() };
+    }
+    return { result };
   }
 
   /** Writes the final status; the actor enters the matching final state. */

@@ -199,6 +199,16 @@ describe('from recorded histories', () => {
     expect(readSide(file)).toEqual([]);
   });
 
+  it('fails with NON_DETERMINISM when the code returns before steps the history holds', async () => {
+    const dataDir = tempDir();
+    // echo returns at once, but this history says its code once ran an activity.
+    await writeRecorded(dataDir, { id: 'rec-short', workflow: 'echo', args: [1] }, [scheduled(1, 'x', [])]);
+    const rt = await open({ dataDir });
+    const err = await rejection((await rt.get('rec-short')).result());
+    expect(err.code).toBe('NON_DETERMINISM');
+    expect(err.context).toMatchObject({ step: 1, recorded: 'activity x', requested: 'the workflow to return' });
+  });
+
   it('fails with NON_DETERMINISM when step 1 asks for another activity than recorded', async () => {
     const dataDir = tempDir();
     await writeRecorded(dataDir, { id: 'rec-nd', workflow: 'asksY', args: [] }, [
