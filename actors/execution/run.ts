@@ -18,10 +18,15 @@ export function runWorkflow(
   send: (event: ExecutionEvent) => void,
 ): void {
   let step = 0;
-  const call = (activity: string, args: unknown[], options: ActivityOptions): Promise<unknown> =>
-    new Promise((resolve, reject) =>
+  const call = (activity: string, args: unknown[], options: ActivityOptions): Promise<unknown> => {
+    const future = new Promise((resolve, reject) =>
       send({ type: 'activity.call', step: ++step, activity, args, options, resolve, reject }),
     );
+    // A future the workflow never awaits must not fail as an unhandled rejection: that
+    // would take the whole process down. Awaiting it still throws.
+    future.catch(() => undefined);
+    return future;
+  };
 
   const ctx: WorkflowContext = {
     executionId,

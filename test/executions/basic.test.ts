@@ -6,7 +6,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Runtime, workflow, type ExecutionStatus } from '../../src/index.js';
-import { cleanup, logger, open, rejection, release, sideFile, tempDir, waitForLine } from '../fixtures/harness.js';
+import {
+  cleanup,
+  logger,
+  open,
+  rejection,
+  release,
+  sideFile,
+  tempDir,
+  waitForEvent,
+  waitForLine,
+} from '../fixtures/harness.js';
 import { probe, type SeenError } from '../fixtures/workflows.js';
 
 afterEach(cleanup);
@@ -51,6 +61,15 @@ describe('errors', () => {
     expect(err.code).toBe('WORKFLOW_NOT_FOUND');
     expect(err.context.workflow).toBe('noSuchWorkflow');
     expect((await rejection(rt.start({ workflow: 'noSuchWorkflow', id: 'w-1' }))).code).toBe('WORKFLOW_NOT_FOUND');
+  });
+
+  it('an activity failure nobody awaits is no unhandled rejection; the workflow goes on', async () => {
+    const rt = await open();
+    const file = sideFile();
+    const handle = await rt.start('ignoresFailure', file);
+    await waitForEvent(handle, { type: 'activity.failed', step: 1 });
+    release(file, 'after');
+    expect(await handle.result()).toBe('after');
   });
 
   it('EXECUTION_NOT_FOUND for an unknown id', async () => {
