@@ -4,6 +4,7 @@ import { ExecutionEngine } from './execution/engine.js';
 import type { ExecutionEnv } from './execution/env.js';
 import type { ExecutionEvent } from './execution/events.js';
 import type { ExecutionRecord, HistoryEvent } from './execution/history.js';
+import { recordError } from './execution/run.js';
 
 export type { ExecutionEvent } from './execution/events.js';
 
@@ -96,6 +97,13 @@ export function createExecutionActor(
   const engine = new ExecutionEngine(env, definition, record, history, send);
   const actor = createActor(executionMachine, { input: { engine }, id: record.id });
   mailbox.actor = actor;
-  actor.subscribe({ error: (err) => env.logger.error({ err, executionId: record.id }, 'execution actor failed') });
+  // A bug that throws inside the actor must not leave the execution hanging for ever: it
+  // ends FAILED with that error, and the supervisor hears of it as of any other end.
+  actor.subscribe({
+    error: (err) => {
+      env.logger.error({ err, executionId: record.id }, 'execution actor failed');
+      engine.finish('FAILED', { error: recordError(err) });
+    },
+  });
   return { actor, engine };
 }
