@@ -39,12 +39,12 @@ export const executionMachine = setup({
     RUNNING: {
       entry: ({ context }) => context.engine.begin(),
       on: {
-        'activity.call': { actions: ({ context, event }) => context.engine.call(event) },
-        'activity.settled': { actions: ({ context, event }) => context.engine.settled(event) },
-        'activity.heartbeat': { actions: ({ context, event }) => context.engine.heartbeat(event) },
-        'activity.timedOut': { actions: ({ context, event }) => context.engine.timedOut(event) },
-        'activity.retryDue': { actions: ({ context, event }) => context.engine.retryDue(event) },
-        'activity.deadline': { actions: ({ context, event }) => context.engine.deadline(event) },
+        'activity.call': { actions: ({ context, event }) => context.engine.activities.call(event) },
+        'activity.settled': { actions: ({ context, event }) => context.engine.activities.settled(event) },
+        'activity.heartbeat': { actions: ({ context, event }) => context.engine.activities.heartbeat(event) },
+        'activity.timedOut': { actions: ({ context, event }) => context.engine.activities.timedOut(event) },
+        'activity.retryDue': { actions: ({ context, event }) => context.engine.activities.retryDue(event) },
+        'activity.deadline': { actions: ({ context, event }) => context.engine.activities.deadline(event) },
         'workflow.succeeded': [
           {
             guard: ({ context, event }) => context.engine.succeeded(event.result).error !== undefined,

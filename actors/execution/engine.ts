@@ -1,20 +1,8 @@
 import type { TimerHandle } from '../../src/clock.js';
-import {
-  ActivityFailure,
-  ActivityNotFoundError,
-  ActivityTimeoutError,
-  CancelledError,
-  errorFromJSON,
-  ExecutionTimeoutError,
-  InvalidArgumentError,
-  NonDeterminismError,
-  WorkerCrashedError,
-  type ActivityTimeoutKind,
-  type SerializedError,
-} from '../../src/errors.js';
-import { resolveRetry, retryDelay, type ResolvedRetry } from '../../src/executions/retry.js';
-import { decodeValue, encodeValue } from '../../src/store/codec.js';
-import type { ActivityOptions, Workflow } from '../../src/workflow.js';
+import { CancelledError, ExecutionTimeoutError, NonDeterminismError, type SerializedError } from '../../src/errors.js';
+import { decodeValue } from '../../src/store/codec.js';
+import type { Workflow } from '../../src/workflow.js';
+import { ActivitySteps } from './activity-steps.js';
 import type { ExecutionEnv } from './env.js';
 import type { ExecutionEvent } from './events.js';
 import {
@@ -25,58 +13,24 @@ import {
   type HistoryEvent,
   type RecordedError,
 } from './history.js';
-import { recordError, runWorkflow } from './run.js';
-
-type Ev<T extends ExecutionEvent['type']> = Extract<ExecutionEvent, { type: T }>;
-type Scheduled = Extract<HistoryEvent, { type: 'activity.scheduled' }>;
-type Completed = Extract<HistoryEvent, { type: 'activity.completed' }>;
-type Failed = Extract<HistoryEvent, { type: 'activity.failed' }>;
-
-/** What the history says about one step. */
-interface PastStep {
-  scheduled: Scheduled;
-  failures: Failed[];
-  completed?: Completed;
-}
-
-/** A step the running workflow is waiting on. */
-interface LiveStep {
-  step: number;
-  activity: string;
-  taskList: string;
-  args: unknown[];
-  options: ActivityOptions;
-  policy: ResolvedRetry;
-  scheduledAt: number;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-  attempt: number;
-  done: boolean;
-  taskId?: number;
-  attemptStartedAt?: number;
-  attemptTimer?: TimerHandle;
-  heartbeatTimer?: TimerHandle;
-  retryTimer?: TimerHandle;
-  deadlineTimer?: TimerHandle;
-}
+import { runWorkflow } from './run.js';
+import type { StepHost } from './step-host.js';
 
 /**
- * The work behind one execution actor: replays recorded steps, records and dispatches new
- * ones, retries and times out attempts, and writes the final status. Only the actor calls
- * it, one event at a time. Every step is appended to the history, and the workflow sees its
- * effect (a dispatch, a result) only once that append has committed.
+ * The work behind one execution actor: its record, its history, the workflow run, and the
+ * steps it takes (activities now; locks, signals, timers and children slot in beside them as
+ * further kinds of step sharing the same {@link StepHost}). Only the actor calls it, one
+ * event at a time.
  */
 export class ExecutionEngine {
   record: ExecutionRecord;
+  readonly activities: ActivitySteps;
   readonly #env: ExecutionEnv;
   readonly #definition: Workflow;
   readonly #send: (event: ExecutionEvent) => void;
-  readonly #past = new Map<number, PastStep>();
-  readonly #live = new Map<number, LiveStep>();
-  #seq: number;
+  #seq = 0;
   #timeoutTimer: TimerHandle | undefined;
   #final = false;
-  #lastCalledStep = 0;
 
   constructor(
     env: ExecutionEnv,
@@ -89,16 +43,19 @@ export class ExecutionEngine {
     this.#definition = definition;
     this.record = record;
     this.#send = send;
-    this.#seq = 0;
+    const host: StepHost = {
+      env,
+      executionId: record.id,
+      defaultTaskList: definition.taskList,
+      send,
+      append: (event) => this.#env.journal.write([putHistory(this.record.id, ++this.#seq, event)]),
+      afterCommit: (seq, fn) => this.#afterCommit(seq, fn),
+      isFinal: () => this.#final,
+    };
+    this.activities = new ActivitySteps(host);
     for (const { seq, event } of history) {
       this.#seq = Math.max(this.#seq, seq);
-      if (event.type === 'activity.scheduled') this.#past.set(event.step, { scheduled: event, failures: [] });
-      else {
-        const past = this.#past.get(event.step);
-        if (!past) continue; // cannot happen: a step's schedule is written before its outcome
-        if (event.type === 'activity.completed') past.completed = event;
-        else past.failures.push(event);
-      }
+      this.activities.load(event);
     }
   }
 
@@ -119,125 +76,20 @@ export class ExecutionEngine {
     runWorkflow(this.#definition, this.record.id, input, this.#send);
   }
 
-  call(e: Ev<'activity.call'>): void {
-    if (e.step > this.#lastCalledStep) this.#lastCalledStep = e.step;
-    const past = this.#past.get(e.step);
-    if (past) return this.#replay(e, past);
-    const module = this.#env.activities.get(e.activity);
-    if (!module) return e.reject(new ActivityNotFoundError(e.activity, [...this.#env.activities.keys()]));
-    let policy: ResolvedRetry;
-    let args: string;
-    try {
-      policy = resolveRetry(e.options.retry);
-      checkTimeouts(e.options);
-      args = encodeValue(e.args);
-    } catch (err) {
-      return e.reject(err);
-    }
-    const now = this.#env.clock.now();
-    const scheduled: Scheduled = {
-      type: 'activity.scheduled',
-      step: e.step,
-      activity: e.activity,
-      taskList: e.options.taskList ?? this.#definition.taskList,
-      args,
-      at: now,
-    };
-    this.#past.set(e.step, { scheduled, failures: [] });
-    const live = this.#track(e, scheduled, policy);
-    const seq = this.#append(scheduled);
-    this.#armDeadline(live);
-    // Write-ahead: the attempt starts only once its schedule is durable.
-    this.#afterCommit(seq, () => this.#dispatch(live, 1));
-  }
-
-  settled(e: Ev<'activity.settled'>): void {
-    const live = this.#live.get(e.step);
-    if (!live || live.done || live.taskId !== e.taskId) return; // a late answer from an abandoned attempt
-    this.#clearAttempt(live);
-    const startedAt = live.attemptStartedAt ?? e.endedAt;
-    const { outcome } = e;
-    if (outcome.ok) {
-      let result: string;
-      try {
-        result = encodeValue(outcome.value);
-      } catch (err) {
-        return this.#attemptFailed(live, recordError(err), startedAt, false);
-      }
-      const completed: Completed = {
-        type: 'activity.completed',
-        step: live.step,
-        attempt: live.attempt,
-        result,
-        startedAt,
-        at: e.endedAt,
-      };
-      (this.#past.get(live.step) as PastStep).completed = completed;
-      this.#settle(live);
-      this.#afterCommit(this.#append(completed), () => live.resolve(decodeValue(result)));
-    } else if ('crashed' in outcome) {
-      this.#attemptFailed(live, new WorkerCrashedError(live.activity, outcome.crashed).toJSON(), startedAt, true);
-    } else {
-      const retryable = outcome.error.code !== 'ACTIVITY_NOT_FOUND';
-      this.#attemptFailed(live, outcome.error, startedAt, retryable);
-    }
-  }
-
-  heartbeat(e: Ev<'activity.heartbeat'>): void {
-    const live = this.#live.get(e.step);
-    if (live && !live.done && live.taskId === e.taskId) this.#armHeartbeat(live);
-  }
-
-  timedOut(e: Ev<'activity.timedOut'>): void {
-    const live = this.#live.get(e.step);
-    if (!live || live.done || live.taskId !== e.taskId) return;
-    const ms = (e.kind === 'heartbeat' ? live.options.heartbeatTimeoutMs : live.options.startToCloseTimeoutMs) ?? 0;
-    const error = new ActivityTimeoutError(live.activity, live.step, e.kind, ms);
-    this.#env.pool.abort(e.taskId, error.message);
-    const startedAt = live.attemptStartedAt;
-    this.#clearAttempt(live);
-    this.#attemptFailed(live, error.toJSON(), startedAt, true);
-  }
-
-  retryDue(e: Ev<'activity.retryDue'>): void {
-    const live = this.#live.get(e.step);
-    if (live && !live.done) this.#dispatch(live, live.attempt + 1);
-  }
-
-  /** Schedule-to-close passed: no more attempts. */
-  deadline(e: Ev<'activity.deadline'>): void {
-    const live = this.#live.get(e.step);
-    if (!live || live.done) return;
-    const error = new ActivityTimeoutError(
-      live.activity,
-      live.step,
-      'scheduleToClose',
-      live.options.scheduleToCloseTimeoutMs ?? 0,
-    );
-    if (live.taskId !== undefined) this.#env.pool.abort(live.taskId, error.message);
-    const startedAt = live.attemptStartedAt;
-    this.#clearAttempt(live);
-    this.#attemptFailed(live, error.toJSON(), startedAt, false);
-  }
-
   /**
    * The workflow returned: fine, unless replay stopped short of steps the history holds
    * (the code changed), which is NON_DETERMINISM like any other divergence.
    */
   succeeded(result: string): { result?: string; error?: RecordedError } {
-    let last = 0;
-    for (const step of this.#past.keys()) if (step > last) last = step;
-    if (last > this.#lastCalledStep) {
-      const past = this.#past.get(last) as PastStep;
-      const error = new NonDeterminismError(
-        this.record.id,
-        last,
-        `activity ${past.scheduled.activity}`,
-        'the workflow to return',
-      );
-      return { error: error.toJSON() };
-    }
-    return { result };
+    const unreplayed = this.activities.unreplayed();
+    if (!unreplayed) return { result };
+    const error = new NonDeterminismError(
+      this.record.id,
+      unreplayed.step,
+      unreplayed.recorded,
+      'the workflow to return',
+    );
+    return { error: error.toJSON() };
   }
 
   /** Writes the final status; the actor enters the matching final state. */
@@ -245,13 +97,7 @@ export class ExecutionEngine {
     if (this.#final) return;
     this.#final = true;
     if (this.#timeoutTimer !== undefined) this.#env.clock.clearTimeout(this.#timeoutTimer);
-    const reason = status === 'SUCCESS' ? 'the workflow returned' : `the execution ended ${status}`;
-    for (const live of this.#live.values()) {
-      if (live.done) continue;
-      if (live.taskId !== undefined) this.#env.pool.abort(live.taskId, reason);
-      this.#clearAttempt(live);
-      this.#settle(live);
-    }
+    this.activities.abandon(status === 'SUCCESS' ? 'the workflow returned' : `the execution ended ${status}`);
     this.record = {
       ...this.record,
       status,
@@ -280,184 +126,7 @@ export class ExecutionEngine {
   stop(): void {
     this.#final = true;
     if (this.#timeoutTimer !== undefined) this.#env.clock.clearTimeout(this.#timeoutTimer);
-    for (const live of this.#live.values()) {
-      if (live.taskId !== undefined) this.#env.pool.abort(live.taskId, 'the runtime is closing');
-      this.#clearAttempt(live);
-      this.#clearTimer(live, 'retryTimer');
-      this.#clearTimer(live, 'deadlineTimer');
-    }
-  }
-
-  #replay(e: Ev<'activity.call'>, past: PastStep): void {
-    if (past.scheduled.activity !== e.activity) {
-      const error = new NonDeterminismError(
-        this.record.id,
-        e.step,
-        `activity ${past.scheduled.activity}`,
-        `activity ${e.activity}`,
-      );
-      return this.#send({ type: 'workflow.failed', error: error.toJSON() });
-    }
-    let policy: ResolvedRetry;
-    try {
-      policy = resolveRetry(e.options.retry);
-    } catch (err) {
-      return e.reject(err);
-    }
-    const live = this.#track(e, past.scheduled, policy);
-    live.attempt = past.failures.length;
-    if (past.completed) {
-      this.#settle(live);
-      return live.resolve(decodeValue(past.completed.result));
-    }
-    const last = past.failures[past.failures.length - 1];
-    if (last && last.retryAt === undefined) {
-      this.#settle(live);
-      return live.reject(this.#finalError(live, last.error, last.attempt));
-    }
-    this.#armDeadline(live);
-    if (last?.retryAt !== undefined) this.#armRetry(live, last.retryAt);
-    else this.#dispatch(live, live.attempt + 1); // scheduled, never answered: run it again, same idempotency key
-  }
-
-  #track(e: Ev<'activity.call'>, scheduled: Scheduled, policy: ResolvedRetry): LiveStep {
-    const live: LiveStep = {
-      step: e.step,
-      activity: e.activity,
-      taskList: scheduled.taskList,
-      args: e.args,
-      options: e.options,
-      policy,
-      scheduledAt: scheduled.at,
-      resolve: e.resolve,
-      reject: e.reject,
-      attempt: 0,
-      done: false,
-    };
-    this.#live.set(e.step, live);
-    return live;
-  }
-
-  #dispatch(live: LiveStep, attempt: number): void {
-    if (this.#final || live.done) return;
-    const { pool, clock, activities } = this.#env;
-    const taskId = pool.taskId();
-    live.attempt = attempt;
-    live.taskId = taskId;
-    live.attemptStartedAt = clock.now();
-    const { startToCloseTimeoutMs, heartbeatTimeoutMs } = live.options;
-    if (startToCloseTimeoutMs !== undefined)
-      live.attemptTimer = clock.setTimeout(
-        () => this.#send({ type: 'activity.timedOut', step: live.step, taskId, kind: 'startToClose' }),
-        startToCloseTimeoutMs,
-      );
-    if (heartbeatTimeoutMs !== undefined) this.#armHeartbeat(live);
-    const step = live.step;
-    // run() never rejects: a crashed thread is an outcome too.
-    void pool
-      .run(
-        live.taskList,
-        {
-          taskId,
-          module: activities.get(live.activity) ?? '',
-          activity: live.activity,
-          args: live.args,
-          executionId: this.record.id,
-          attempt,
-          idempotencyKey: `${this.record.id}:${step}`,
-          logLevel: this.#env.logger.level,
-        },
-        heartbeatTimeoutMs !== undefined ? () => this.#send({ type: 'activity.heartbeat', step, taskId }) : undefined,
-      )
-      .then((outcome) => this.#send({ type: 'activity.settled', step, taskId, outcome, endedAt: clock.now() }));
-  }
-
-  #attemptFailed(live: LiveStep, error: RecordedError, startedAt: number | undefined, retryable: boolean): void {
-    const now = this.#env.clock.now();
-    const { policy } = live;
-    const names = policy.nonRetryableErrors;
-    const canRetry =
-      retryable &&
-      live.attempt < policy.maxAttempts &&
-      !names.includes(error.name) &&
-      !(error.code !== undefined && names.includes(String(error.code)));
-    const failed: Failed = {
-      type: 'activity.failed',
-      step: live.step,
-      attempt: live.attempt,
-      error,
-      at: now,
-      ...(startedAt !== undefined && { startedAt }),
-      ...(canRetry && { retryAt: now + retryDelay(policy, live.attempt) }),
-    };
-    (this.#past.get(live.step) as PastStep).failures.push(failed);
-    const seq = this.#append(failed);
-    if (failed.retryAt !== undefined) {
-      const retryAt = failed.retryAt;
-      return this.#afterCommit(seq, () => this.#armRetry(live, retryAt));
-    }
-    this.#settle(live);
-    this.#afterCommit(seq, () => live.reject(this.#finalError(live, error, live.attempt)));
-  }
-
-  #finalError(live: LiveStep, error: RecordedError, attempt: number): Error {
-    if (error.code === 'ACTIVITY_TIMEOUT' && 'context' in error && error.context) return errorFromJSON(error);
-    return new ActivityFailure(live.activity, live.step, attempt, {
-      name: error.name,
-      message: error.message,
-      ...(error.stack !== undefined && { stack: error.stack }),
-      ...(error.code !== undefined && { code: error.code }),
-    });
-  }
-
-  #armRetry(live: LiveStep, retryAt: number): void {
-    if (this.#final || live.done) return;
-    const ms = Math.max(0, retryAt - this.#env.clock.now());
-    live.retryTimer = this.#env.clock.setTimeout(() => this.#send({ type: 'activity.retryDue', step: live.step }), ms);
-  }
-
-  #armDeadline(live: LiveStep): void {
-    const ms = live.options.scheduleToCloseTimeoutMs;
-    if (ms === undefined) return;
-    const left = Math.max(0, live.scheduledAt + ms - this.#env.clock.now());
-    live.deadlineTimer = this.#env.clock.setTimeout(
-      () => this.#send({ type: 'activity.deadline', step: live.step }),
-      left,
-    );
-  }
-
-  #armHeartbeat(live: LiveStep): void {
-    this.#clearTimer(live, 'heartbeatTimer');
-    const { taskId, step } = live;
-    if (taskId === undefined) return;
-    live.heartbeatTimer = this.#env.clock.setTimeout(
-      () => this.#send({ type: 'activity.timedOut', step, taskId, kind: 'heartbeat' satisfies ActivityTimeoutKind }),
-      live.options.heartbeatTimeoutMs ?? 0,
-    );
-  }
-
-  #clearAttempt(live: LiveStep): void {
-    live.taskId = undefined;
-    live.attemptStartedAt = undefined;
-    this.#clearTimer(live, 'attemptTimer');
-    this.#clearTimer(live, 'heartbeatTimer');
-  }
-
-  /** The step has its outcome (or never will): no more attempts, no more timers. */
-  #settle(live: LiveStep): void {
-    live.done = true;
-    this.#clearTimer(live, 'retryTimer');
-    this.#clearTimer(live, 'deadlineTimer');
-  }
-
-  #clearTimer(live: LiveStep, timer: 'attemptTimer' | 'heartbeatTimer' | 'retryTimer' | 'deadlineTimer'): void {
-    const handle = live[timer];
-    if (handle !== undefined) this.#env.clock.clearTimeout(handle);
-    live[timer] = undefined;
-  }
-
-  #append(event: HistoryEvent): number {
-    return this.#env.journal.write([putHistory(this.record.id, ++this.#seq, event)]);
+    this.activities.stop();
   }
 
   #afterCommit(seq: number, fn: () => void): void {
@@ -470,14 +139,4 @@ export class ExecutionEngine {
         ),
       );
   }
-}
-
-function checkTimeouts(options: ActivityOptions): void {
-  for (const key of ['startToCloseTimeoutMs', 'scheduleToCloseTimeoutMs', 'heartbeatTimeoutMs'] as const) {
-    const v = options[key];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0))
-      throw new InvalidArgumentError(key, 'it must be a whole number of ms above 0');
-  }
-  if (options.taskList !== undefined && typeof options.taskList !== 'string')
-    throw new InvalidArgumentError('taskList', 'it must be a string');
 }
