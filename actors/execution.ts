@@ -15,8 +15,9 @@ interface ExecutionContext {
 /**
  * One execution: its status is this machine's state, and nothing else writes it.
  * `PENDING` waits for a running slot; `RUNNING` drives the workflow function, whose every
- * context call arrives here as an event; the four final states each write the outcome once.
- * Waiting statuses (locks, signals, timers, children) slot in as substates of `RUNNING`.
+ * context call arrives here as an event, and shows `WAITING_LOCK` or `SLEEPING` (its
+ * substates) while the workflow waits only on lock requests or only on timers; the four
+ * final states each write the outcome once.
  */
 export const executionMachine = setup({
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's typing idiom
@@ -38,7 +39,29 @@ export const executionMachine = setup({
     },
     RUNNING: {
       entry: ({ context }) => context.engine.begin(),
+      // The waiting statuses follow from what the workflow waits on, re-checked after every event.
+      initial: 'active',
+      states: {
+        active: {
+          entry: ({ context }) => context.engine.setStatus('RUNNING'),
+          always: [
+            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_LOCK', target: 'WAITING_LOCK' },
+            { guard: ({ context }) => context.engine.waitingStatus() === 'SLEEPING', target: 'SLEEPING' },
+          ],
+        },
+        WAITING_LOCK: {
+          entry: ({ context }) => context.engine.setStatus('WAITING_LOCK'),
+          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_LOCK', target: 'active' },
+        },
+        SLEEPING: {
+          entry: ({ context }) => context.engine.setStatus('SLEEPING'),
+          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'SLEEPING', target: 'active' },
+        },
+      },
       on: {
+        'effect.call': { actions: ({ context, event }) => context.engine.effects.call(event) },
+        'effect.answered': { actions: ({ context, event }) => context.engine.effects.answered(event) },
+        'effect.timerDue': { actions: ({ context, event }) => context.engine.effects.timerDue(event) },
         'activity.call': { actions: ({ context, event }) => context.engine.activities.call(event) },
         'activity.settled': { actions: ({ context, event }) => context.engine.activities.settled(event) },
         'activity.heartbeat': { actions: ({ context, event }) => context.engine.activities.heartbeat(event) },

@@ -43,6 +43,7 @@ export const registryMachine = setup({
         'setting.create': { actions: ({ context, event }) => context.settings.create(event) },
         'setting.get': { actions: ({ context, event }) => context.settings.get(event) },
         'setting.update': { actions: ({ context, event }) => context.settings.update(event) },
+        'setting.save': { actions: ({ context, event }) => context.settings.save(event) },
         'setting.delete': { actions: ({ context, event }) => context.settings.delete(event) },
         'setting.list': { actions: ({ context, event }) => context.settings.list(event) },
         'lock.acquire': { actions: ({ context, event }) => context.locks.acquire(event) },

@@ -6,6 +6,8 @@ export {
   type WorkflowContext,
   type WorkflowFunction,
   type WorkflowOptions,
+  type WorkflowSetting,
+  type LockOptions,
   type ActivityOptions,
   type ActivityProxies,
   type ActivityStub,

@@ -158,7 +158,8 @@ function assertToken(token: unknown): asserts token is number {
     throw new InvalidArgumentError('token', 'it must be a lock token (a positive integer)');
 }
 
-function toGrant(r: LockGrantRecord): LockGrant {
+/** @internal */
+export function toGrant(r: LockGrantRecord): LockGrant {
   return {
     name: r.name,
     holder: r.holder,

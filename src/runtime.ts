@@ -93,7 +93,7 @@ export class Runtime {
       typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
     });
     const supervisor = new Supervisor(
-      { journal, pool, clock: resolved.clock, logger: resolved.logger, activities },
+      { journal, pool, clock: resolved.clock, logger: resolved.logger, activities, registry: actor },
       workflows,
       resolved.maxRunning,
     );

@@ -150,7 +150,8 @@ function who(updatedBy: string | undefined): string {
   return updatedBy;
 }
 
-function toSetting<T>(r: SettingRecord): Setting<T> {
+/** @internal */
+export function toSetting<T>(r: SettingRecord): Setting<T> {
   return {
     id: r.id,
     name: r.name,

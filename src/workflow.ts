@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
+import type { LockGrant } from './locks.js';
+import type { Setting } from './settings.js';
 import { assertName } from './names.js';
 
 /** uTask's coarse retry patterns: retry every second, minute or hour, up to 10 attempts. */
@@ -63,6 +65,42 @@ export interface WorkflowContext {
    * const { increment, double } = ctx.activities<typeof import('./activities.js')>({ retry: { maxAttempts: 5 } });
    */
   activities<T = Record<string, AnyFunction>>(options?: ActivityOptions): ActivityProxies<T>;
+  /** The time, recorded: replay sees the same Date. */
+  now(): Promise<Date>;
+  /** A random number in [0, 1), recorded. */
+  random(): Promise<number>;
+  /** A random UUID, recorded. */
+  uuid(): Promise<string>;
+  /** A durable timer: the execution is SLEEPING meanwhile, and the timer fires on time after a restart too. */
+  sleep(ms: number): Promise<void>;
+  /**
+   * A setting by name, as Cloudomation's `system.setting(name)`: read and save its value, or
+   * take its lock. Locks are held by the execution and released when it ends, whatever the status.
+   *
+   * @example
+   * const lock = ctx.setting('cloud-vm-lock');
+   * await lock.acquire({ timeoutMs: 60_000 }); // WAITING_LOCK while queued; LOCK_TIMEOUT past it
+   * try { ... } finally { await lock.release(); }
+   */
+  setting<T = unknown>(name: string): WorkflowSetting<T>;
+  /** Runs `fn` holding the lock `name`, and always releases it, also when `fn` throws. */
+  withLock<R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R>;
+}
+
+export interface LockOptions {
+  /** How long to wait in the queue. @default 60_000 */
+  timeoutMs?: number;
+  /** Let the execution take a lock it already holds (a count, the same token). @default false */
+  reentrant?: boolean;
+}
+
+export interface WorkflowSetting<T> {
+  get(): Promise<Setting<T> | undefined>;
+  /** Writes the value whole (creating the setting if missing); `expectedVersion` makes it compare-and-set. */
+  save(value: T, options?: { expectedVersion?: number }): Promise<Setting<T>>;
+  acquire(options?: LockOptions): Promise<LockGrant>;
+  /** Releases the lock this handle acquired. */
+  release(): Promise<void>;
 }
 
 export interface WorkflowOptions {

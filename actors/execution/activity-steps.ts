@@ -61,6 +61,7 @@ export class ActivitySteps {
   readonly #past = new Map<number, PastStep>();
   readonly #live = new Map<number, LiveStep>();
   #lastCalledStep = 0;
+  #pending = 0;
 
   constructor(host: StepHost) {
     this.#host = host;
@@ -69,10 +70,16 @@ export class ActivitySteps {
   /** Takes in one recorded event (at construction, in history order). */
   load(event: HistoryEvent): void {
     if (event.type === 'activity.scheduled') return void this.#past.set(event.step, { scheduled: event, failures: [] });
+    if (event.type !== 'activity.completed' && event.type !== 'activity.failed') return;
     const past = this.#past.get(event.step);
     if (!past) return; // cannot happen: a step's schedule is written before its outcome
     if (event.type === 'activity.completed') past.completed = event;
     else past.failures.push(event);
+  }
+
+  /** Activity steps the workflow waits on now. */
+  get pending(): number {
+    return this.#pending;
   }
 
   /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */
@@ -251,6 +258,7 @@ export class ActivitySteps {
       done: false,
     };
     this.#live.set(e.step, live);
+    this.#pending++;
     return live;
   }
 
@@ -367,6 +375,7 @@ export class ActivitySteps {
 
   /** The step has its outcome (or never will): no more attempts, no more timers. */
   #settle(live: LiveStep): void {
+    if (!live.done) this.#pending--;
     live.done = true;
     this.#clearTimer(live, 'retryTimer');
     this.#clearTimer(live, 'deadlineTimer');

@@ -3,6 +3,7 @@ import { CancelledError, ExecutionTimeoutError, NonDeterminismError, type Serial
 import { decodeValue } from '../../src/store/codec.js';
 import type { Workflow } from '../../src/workflow.js';
 import { ActivitySteps } from './activity-steps.js';
+import { EffectSteps } from './effect-steps.js';
 import type { ExecutionEnv } from './env.js';
 import type { ExecutionEvent } from './events.js';
 import {
@@ -12,6 +13,7 @@ import {
   type FinalStatus,
   type HistoryEvent,
   type RecordedError,
+  type WaitingStatus,
 } from './history.js';
 import { runWorkflow } from './run.js';
 import type { StepHost } from './step-host.js';
@@ -25,6 +27,8 @@ import type { StepHost } from './step-host.js';
 export class ExecutionEngine {
   record: ExecutionRecord;
   readonly activities: ActivitySteps;
+  /** Recorded values, timers, settings and locks. */
+  readonly effects: EffectSteps;
   readonly #env: ExecutionEnv;
   readonly #definition: Workflow;
   readonly #send: (event: ExecutionEvent) => void;
@@ -53,9 +57,11 @@ export class ExecutionEngine {
       isFinal: () => this.#final,
     };
     this.activities = new ActivitySteps(host);
+    this.effects = new EffectSteps(host);
     for (const { seq, event } of history) {
       this.#seq = Math.max(this.#seq, seq);
       this.activities.load(event);
+      this.effects.load(event);
     }
   }
 
@@ -81,7 +87,9 @@ export class ExecutionEngine {
    * (the code changed), which is NON_DETERMINISM like any other divergence.
    */
   succeeded(result: string): { result?: string; error?: RecordedError } {
-    const unreplayed = this.activities.unreplayed();
+    const a = this.activities.unreplayed();
+    const b = this.effects.unreplayed();
+    const unreplayed = a && b ? (a.step > b.step ? a : b) : (a ?? b);
     if (!unreplayed) return { result };
     const error = new NonDeterminismError(
       this.record.id,
@@ -98,6 +106,7 @@ export class ExecutionEngine {
     this.#final = true;
     if (this.#timeoutTimer !== undefined) this.#env.clock.clearTimeout(this.#timeoutTimer);
     this.activities.abandon(status === 'SUCCESS' ? 'the workflow returned' : `the execution ended ${status}`);
+    this.effects.abandon();
     this.record = {
       ...this.record,
       status,
@@ -107,6 +116,8 @@ export class ExecutionEngine {
     };
     const record = this.record;
     const seq = this.#env.journal.write([putExecution(record)]);
+    // In the same tick, so in the same batch: every lock it holds or waits for is let go.
+    this.#env.registry.send({ type: 'lock.releaseAll', holder: record.id, reply: () => undefined });
     this.#env.onStatus(record);
     this.#env.journal.committed(seq).then(
       () => this.#env.onFinal(record),
@@ -127,6 +138,23 @@ export class ExecutionEngine {
     this.#final = true;
     if (this.#timeoutTimer !== undefined) this.#env.clock.clearTimeout(this.#timeoutTimer);
     this.activities.stop();
+    this.effects.stop();
+  }
+
+  /** What the execution waits on, when it is RUNNING: only lock requests, only timers, or anything else. */
+  waitingStatus(): 'RUNNING' | WaitingStatus {
+    if (this.#final || this.activities.pending > 0) return 'RUNNING';
+    if (this.effects.waitingLocks > 0) return 'WAITING_LOCK';
+    if (this.effects.sleeping > 0) return 'SLEEPING';
+    return 'RUNNING';
+  }
+
+  /** Records a change between RUNNING and a waiting status (the machine's substates call it). */
+  setStatus(status: 'RUNNING' | WaitingStatus): void {
+    if (this.#final || this.record.status === status) return;
+    this.record = { ...this.record, status };
+    this.#env.journal.write([putExecution(this.record)]);
+    this.#env.onStatus(this.record);
   }
 
   #afterCommit(seq: number, fn: () => void): void {

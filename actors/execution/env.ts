@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import type { ActivityPool } from '../../src/pool/activity-pool.js';
 import type { Journal } from '../../src/store/journal.js';
+import type { RegistryActor } from '../registry.js';
 import type { ExecutionRecord } from './history.js';
 
 /** Where each activity lives: its name → the file URL of the module that exports it. */
@@ -14,6 +15,8 @@ export interface ExecutionEnv {
   clock: Clock;
   logger: Logger;
   activities: ActivityCatalog;
+  /** The registry actor: settings and locks are asked of it by message. */
+  registry: RegistryActor;
   /** Called once the final status is committed. */
   onFinal(record: ExecutionRecord): void;
   /** Called on every status change (committed or not yet), for subscribers. */

@@ -1,7 +1,19 @@
 import type { ActivityOptions } from '../../src/workflow.js';
 import type { AttemptOutcome } from '../../src/pool/activity-pool.js';
 import type { ActivityTimeoutKind } from '../../src/errors.js';
+import type { Outcome } from '../registry/messages.js';
 import type { RecordedError } from './history.js';
+
+/** A step other than an activity, as the workflow asks for it. */
+export type Effect =
+  | { kind: 'now' }
+  | { kind: 'random' }
+  | { kind: 'uuid' }
+  | { kind: 'sleep'; ms: number }
+  | { kind: 'setting.get'; name: string }
+  | { kind: 'setting.save'; name: string; value: string; expectedVersion?: number }
+  | { kind: 'lock.acquire'; name: string; timeoutMs: number; reentrant: boolean }
+  | { kind: 'lock.release'; name: string; token: number };
 
 /** The execution actor's typed messages: from the workflow run, the pool, its timers, and callers. */
 export type ExecutionEvent =
@@ -22,6 +34,16 @@ export type ExecutionEvent =
   | { type: 'activity.timedOut'; step: number; taskId: number; kind: ActivityTimeoutKind }
   | { type: 'activity.retryDue'; step: number }
   | { type: 'activity.deadline'; step: number }
+  | {
+      type: 'effect.call';
+      step: number;
+      effect: Effect;
+      resolve: (value: unknown) => void;
+      reject: (error: unknown) => void;
+    }
+  /** The registry answered a step's request. */
+  | { type: 'effect.answered'; step: number; outcome: Outcome<unknown> }
+  | { type: 'effect.timerDue'; step: number }
   | { type: 'workflow.succeeded'; result: string }
   | { type: 'workflow.failed'; error: RecordedError }
   | { type: 'cancel'; reason: string }

@@ -1,10 +1,17 @@
 import type { RemoteError, SerializedError } from '../../src/errors.js';
 import type { WriteOp } from '../../src/store/store.js';
+import type { LockGrantRecord, SettingRecord } from '../registry/messages.js';
+
+/** Steps other than activities: recorded values, timers, settings and locks. */
+export type EffectKind =
+  'now' | 'random' | 'uuid' | 'sleep' | 'setting.get' | 'setting.save' | 'lock.acquire' | 'lock.release';
 
 /** Final statuses: an execution in one never changes again. */
 export const FINAL_STATUSES = ['SUCCESS', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
-export type ExecutionStatus = 'PENDING' | 'RUNNING' | FinalStatus;
+/** Waiting statuses: RUNNING, but blocked only on lock requests, or only on timers. */
+export type WaitingStatus = 'WAITING_LOCK' | 'SLEEPING';
+export type ExecutionStatus = 'PENDING' | 'RUNNING' | WaitingStatus | FinalStatus;
 
 export function isFinal(status: ExecutionStatus): status is FinalStatus {
   return (FINAL_STATUSES as readonly string[]).includes(status);
@@ -52,7 +59,16 @@ export type HistoryEvent =
       at: number;
       /** When the next attempt is due; absent when this failure is final. */
       retryAt?: number;
-    };
+    }
+  | { type: 'value.recorded'; step: number; kind: 'now' | 'random' | 'uuid'; value: string; at: number }
+  | { type: 'timer.started'; step: number; fireAt: number; at: number }
+  | { type: 'timer.fired'; step: number; at: number }
+  | { type: 'setting.read'; step: number; name: string; setting?: SettingRecord; at: number }
+  | { type: 'setting.saved'; step: number; name: string; setting: SettingRecord; at: number }
+  | { type: 'lock.requested'; step: number; name: string; at: number }
+  | { type: 'lock.granted'; step: number; name: string; grant: LockGrantRecord; at: number }
+  | { type: 'lock.released'; step: number; name: string; token: number; at: number }
+  | { type: 'step.failed'; step: number; kind: EffectKind; name?: string; error: RecordedError; at: number };
 
 export function historyKey(executionId: string, seq: number): string {
   return executionId + '\u0000' + String(seq).padStart(8, '0');

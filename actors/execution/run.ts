@@ -1,7 +1,18 @@
-import { toRemoteError, WeftError } from '../../src/errors.js';
+import { InvalidArgumentError, toRemoteError, WeftError } from '../../src/errors.js';
+import type { LockGrant } from '../../src/locks.js';
+import { assertName } from '../../src/names.js';
+import type { Setting } from '../../src/settings.js';
 import { encodeValue } from '../../src/store/codec.js';
-import type { ActivityOptions, ActivityProxies, ActivityStub, Workflow, WorkflowContext } from '../../src/workflow.js';
-import type { ExecutionEvent } from './events.js';
+import type {
+  ActivityOptions,
+  ActivityProxies,
+  ActivityStub,
+  LockOptions,
+  Workflow,
+  WorkflowContext,
+  WorkflowSetting,
+} from '../../src/workflow.js';
+import type { Effect, ExecutionEvent } from './events.js';
 import type { RecordedError } from './history.js';
 
 /**
@@ -28,6 +39,45 @@ export function runWorkflow(
     return future;
   };
 
+  const effect = <T>(e: Effect): Promise<T> => {
+    const future = new Promise<T>((resolve, reject) =>
+      send({ type: 'effect.call', step: ++step, effect: e, resolve: resolve as (v: unknown) => void, reject }),
+    );
+    future.catch(() => undefined); // as for activities: an unawaited failure must not crash the process
+    return future;
+  };
+
+  const setting = <T>(name: string): WorkflowSetting<T> => {
+    assertName('setting name', name);
+    let held: LockGrant | undefined;
+    return {
+      get: () => effect<Setting<T> | undefined>({ kind: 'setting.get', name }),
+      save: async (value, options = {}) => {
+        const { expectedVersion } = options;
+        return effect<Setting<T>>({
+          kind: 'setting.save',
+          name,
+          value: encodeValue(value),
+          ...(expectedVersion !== undefined && { expectedVersion }),
+        });
+      },
+      acquire: async (options = {}) => {
+        const { timeoutMs = 60_000, reentrant = false } = options;
+        if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+          throw new InvalidArgumentError('timeoutMs', 'it must be a number of ms, 0 or more, or Infinity');
+        held = await effect<LockGrant>({ kind: 'lock.acquire', name, timeoutMs, reentrant });
+        return held;
+      },
+      release: async () => {
+        if (!held)
+          throw new InvalidArgumentError('release', `this execution does not hold lock ${name} through this handle`);
+        const token = held.token;
+        held = undefined;
+        await effect<void>({ kind: 'lock.release', name, token });
+      },
+    };
+  };
+
   const ctx: WorkflowContext = {
     executionId,
     workflow: definition.name,
@@ -44,6 +94,24 @@ export function runWorkflow(
           return stub;
         },
       });
+    },
+    now: () => effect<Date>({ kind: 'now' }),
+    random: () => effect<number>({ kind: 'random' }),
+    uuid: () => effect<string>({ kind: 'uuid' }),
+    sleep: (ms: number) => {
+      if (!(Number.isFinite(ms) && ms >= 0))
+        return Promise.reject(new InvalidArgumentError('ms', 'sleep takes a finite number of ms, 0 or more'));
+      return effect<void>({ kind: 'sleep', ms });
+    },
+    setting,
+    withLock: async <R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R> => {
+      const lock = setting(name);
+      await lock.acquire(options);
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
     },
   };
 

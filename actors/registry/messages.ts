@@ -52,6 +52,15 @@ export type SettingRequest =
       ifLockToken?: number;
       reply: Reply<SettingRecord>;
     }
+  /** Update, or create when missing (a workflow's `setting(name).save()`). */
+  | {
+      type: 'setting.save';
+      name: string;
+      value: string;
+      updatedBy: string;
+      expectedVersion?: number;
+      reply: Reply<SettingRecord>;
+    }
   | { type: 'setting.delete'; key: string; by: KeyKind; reply: Reply<boolean> }
   | { type: 'setting.list'; prefix: string; limit: number; cursor?: string; reply: Reply<SettingPage> };
 

@@ -86,6 +86,23 @@ export class SettingTable {
     this.replies.ok(m.reply, record);
   }
 
+  save(m: Msg<'setting.save'>): void {
+    const { name, value, updatedBy, expectedVersion, reply } = m;
+    if (this.#byName.has(name))
+      return this.update({
+        type: 'setting.update',
+        key: name,
+        by: 'name',
+        value,
+        updatedBy,
+        reply,
+        ...(expectedVersion !== undefined && { expectedVersion }),
+      });
+    if (expectedVersion !== undefined && expectedVersion !== 0)
+      return this.replies.fail(reply, new VersionConflictError(name, expectedVersion, 0));
+    this.create({ type: 'setting.create', name, value, updatedBy, reply });
+  }
+
   delete(m: Msg<'setting.delete'>): void {
     const current = this.#find(m.key, m.by);
     if (!current) return this.replies.ok(m.reply, false);

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import type { TimerHandle } from '../../src/clock.js';
+import { errorFromJSON, NonDeterminismError, WorkflowError, type WeftError } from '../../src/errors.js';
+import { decodeValue, encodeValue } from '../../src/store/codec.js';
+import { toGrant } from '../../src/locks.js';
+import { toSetting } from '../../src/settings.js';
+import type { LockGrantRecord, Outcome, SettingRecord } from '../registry/messages.js';
+import type { Effect, ExecutionEvent } from './events.js';
+import type { EffectKind, HistoryEvent, RecordedError } from './history.js';
+import { recordError } from './run.js';
+import type { StepHost } from './step-host.js';
+
+type Ev<T extends ExecutionEvent['type']> = Extract<ExecutionEvent, { type: T }>;
+
+interface LiveEffect {
+  step: number;
+  effect: Effect;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  done: boolean;
+  timer?: TimerHandle;
+}
+
+const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
+  'value.recorded',
+  'timer.started',
+  'timer.fired',
+  'setting.read',
+  'setting.saved',
+  'lock.requested',
+  'lock.granted',
+  'lock.released',
+  'step.failed',
+]);
+
+/** setTimeout's ceiling; a longer sleep re-arms when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Steps other than activities: recorded values (`now`, `random`, `uuid`), durable timers,
+ * settings and locks. Settings and locks are asked of the registry actor by message, the
+ * lock holder being the execution; a lock wait re-attaches after a restart because its
+ * request id is `<executionId>:<step>`. Every outcome is recorded before the workflow sees it.
+ */
+export class EffectSteps {
+  readonly #host: StepHost;
+  readonly #past = new Map<number, HistoryEvent[]>();
+  readonly #live = new Map<number, LiveEffect>();
+  #lastCalledStep = 0;
+  #waitingLocks = 0;
+  #sleeping = 0;
+
+  constructor(host: StepHost) {
+    this.#host = host;
+  }
+
+  load(event: HistoryEvent): void {
+    if (!EFFECT_EVENTS.has(event.type)) return;
+    const events = this.#past.get(event.step);
+    if (events) events.push(event);
+    else this.#past.set(event.step, [event]);
+  }
+
+  /** Lock requests the workflow waits on now. */
+  get waitingLocks(): number {
+    return this.#waitingLocks;
+  }
+
+  /** Timers the workflow waits on now. */
+  get sleeping(): number {
+    return this.#sleeping;
+  }
+
+  unreplayed(): { step: number; recorded: string } | undefined {
+    let last = 0;
+    for (const step of this.#past.keys()) if (step > last) last = step;
+    if (last <= this.#lastCalledStep) return undefined;
+    return { step: last, recorded: describeEvent((this.#past.get(last) as HistoryEvent[])[0] as HistoryEvent) };
+  }
+
+  call(e: Ev<'effect.call'>): void {
+    if (e.step > this.#lastCalledStep) this.#lastCalledStep = e.step;
+    const live: LiveEffect = { step: e.step, effect: e.effect, resolve: e.resolve, reject: e.reject, done: false };
+    this.#live.set(e.step, live);
+    const past = this.#past.get(e.step);
+    if (past) return this.#replay(live, past);
+    const host = this.#host;
+    const now = host.env.clock.now();
+    const effect = e.effect;
+    switch (effect.kind) {
+      case 'now':
+      case 'random':
+      case 'uuid': {
+        const value = effect.kind === 'now' ? new Date(now) : effect.kind === 'random' ? Math.random() : randomUUID();
+        const encoded = encodeValue(value);
+        return this.#record(
+          live,
+          { type: 'value.recorded', step: e.step, kind: effect.kind, value: encoded, at: now },
+          () => decodeValue(encoded),
+        );
+      }
+      case 'sleep': {
+        const fireAt = now + effect.ms;
+        this.#sleeping++;
+        const seq = host.append({ type: 'timer.started', step: e.step, fireAt, at: now });
+        return host.afterCommit(seq, () => this.#armTimer(live, fireAt));
+      }
+      case 'setting.get':
+        return this.#ask(live, (reply) =>
+          host.env.registry.send({ type: 'setting.get', key: effect.name, by: 'name', reply }),
+        );
+      case 'setting.save':
+        return this.#ask(live, (reply) =>
+          host.env.registry.send({
+            type: 'setting.save',
+            name: effect.name,
+            value: effect.value,
+            updatedBy: host.executionId,
+            reply,
+            ...(effect.expectedVersion !== undefined && { expectedVersion: effect.expectedVersion }),
+          }),
+        );
+      case 'lock.acquire': {
+        this.#waitingLocks++;
+        // Write-ahead: replay knows a request is out, and re-attaches to it.
+        const seq = host.append({ type: 'lock.requested', step: e.step, name: effect.name, at: now });
+        return host.afterCommit(seq, () => this.#requestLock(live));
+      }
+      case 'lock.release':
+        return this.#ask(live, (reply) =>
+          host.env.registry.send({ type: 'lock.release', name: effect.name, token: effect.token, reply }),
+        );
+    }
+  }
+
+  /** The registry answered: record the outcome, then let the workflow see it. */
+  answered(e: Ev<'effect.answered'>): void {
+    const live = this.#live.get(e.step);
+    if (!live || live.done) return;
+    const host = this.#host;
+    const at = host.env.clock.now();
+    const { effect } = live;
+    if (effect.kind === 'lock.acquire') this.#waitingLocks--;
+    if (!e.outcome.ok) return this.#fail(live, e.outcome.error, at);
+    const value = e.outcome.value;
+    switch (effect.kind) {
+      case 'setting.get': {
+        const setting = value as SettingRecord | undefined;
+        const event: HistoryEvent = {
+          type: 'setting.read',
+          step: e.step,
+          name: effect.name,
+          at,
+          ...(setting && { setting }),
+        };
+        return this.#record(live, event, () => setting && toSetting(setting));
+      }
+      case 'setting.save': {
+        const setting = value as SettingRecord;
+        return this.#record(live, { type: 'setting.saved', step: e.step, name: effect.name, setting, at }, () =>
+          toSetting(setting),
+        );
+      }
+      case 'lock.acquire': {
+        const grant = value as LockGrantRecord;
+        return this.#record(live, { type: 'lock.granted', step: e.step, name: effect.name, grant, at }, () =>
+          toGrant(grant),
+        );
+      }
+      case 'lock.release':
+        return this.#record(
+          live,
+          { type: 'lock.released', step: e.step, name: effect.name, token: effect.token, at },
+          () => undefined,
+        );
+      default:
+        return;
+    }
+  }
+
+  timerDue(e: Ev<'effect.timerDue'>): void {
+    const live = this.#live.get(e.step);
+    if (!live || live.done || live.effect.kind !== 'sleep') return;
+    const at = this.#host.env.clock.now();
+    this.#sleeping--;
+    this.#record(live, { type: 'timer.fired', step: e.step, at }, () => undefined);
+  }
+
+  /** The execution ended: timers stop, waits end (the registry withdraws its lock requests). */
+  abandon(): void {
+    for (const live of this.#live.values()) this.#settle(live);
+    this.#waitingLocks = 0;
+    this.#sleeping = 0;
+  }
+
+  stop(): void {
+    this.abandon();
+  }
+
+  #replay(live: LiveEffect, past: HistoryEvent[]): void {
+    const first = past[0] as HistoryEvent;
+    const asked = describeEffect(live.effect);
+    if (describeEvent(first) !== asked) {
+      const error = new NonDeterminismError(this.#host.executionId, live.step, describeEvent(first), asked);
+      return this.#host.send({ type: 'workflow.failed', error: error.toJSON() });
+    }
+    const last = past[past.length - 1] as HistoryEvent;
+    switch (last.type) {
+      case 'step.failed':
+        return this.#settleWith(live, () => live.reject(rebuild(last.error)));
+      case 'value.recorded':
+        return this.#settleWith(live, () => live.resolve(decodeValue(last.value)));
+      case 'timer.fired':
+      case 'lock.released':
+        return this.#settleWith(live, () => live.resolve(undefined));
+      case 'timer.started':
+        this.#sleeping++;
+        return this.#armTimer(live, last.fireAt);
+      case 'setting.read':
+        return this.#settleWith(live, () => live.resolve(last.setting && toSetting(last.setting)));
+      case 'setting.saved':
+        return this.#settleWith(live, () => live.resolve(toSetting(last.setting)));
+      case 'lock.granted':
+        return this.#settleWith(live, () => live.resolve(toGrant(last.grant)));
+      case 'lock.requested':
+        this.#waitingLocks++;
+        return this.#requestLock(live); // the same request id: it re-attaches to its place
+      default:
+        return;
+    }
+  }
+
+  #requestLock(live: LiveEffect): void {
+    if (live.effect.kind !== 'lock.acquire' || this.#host.isFinal()) return;
+    const { name, timeoutMs, reentrant } = live.effect;
+    const host = this.#host;
+    const requestId = `${host.executionId}:${live.step}`;
+    host.env.registry.send({
+      type: 'lock.acquire',
+      name,
+      holder: host.executionId,
+      requestId,
+      timeoutMs,
+      reentrant,
+      reply: (outcome) => host.send({ type: 'effect.answered', step: live.step, outcome }),
+    });
+  }
+
+  #ask(live: LiveEffect, send: (reply: (outcome: Outcome<unknown>) => void) => void): void {
+    send((outcome) => this.#host.send({ type: 'effect.answered', step: live.step, outcome }));
+  }
+
+  #armTimer(live: LiveEffect, fireAt: number): void {
+    if (live.done || this.#host.isFinal()) return;
+    const { clock } = this.#host.env;
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, fireAt - clock.now()));
+    live.timer = clock.setTimeout(() => {
+      live.timer = undefined;
+      if (clock.now() < fireAt) return this.#armTimer(live, fireAt); // a long sleep, re-armed
+      this.#host.send({ type: 'effect.timerDue', step: live.step });
+    }, ms);
+  }
+
+  /** Appends the outcome; once it is committed the workflow sees `value()`. */
+  #record(live: LiveEffect, event: HistoryEvent, value: () => unknown): void {
+    const seq = this.#host.append(event);
+    this.#settle(live);
+    this.#host.afterCommit(seq, () => live.resolve(value()));
+  }
+
+  #fail(live: LiveEffect, error: WeftError, at: number): void {
+    const effect = live.effect;
+    const recorded = recordError(error);
+    const event: HistoryEvent = {
+      type: 'step.failed',
+      step: live.step,
+      kind: effect.kind,
+      error: recorded,
+      at,
+      ...('name' in effect && { name: effect.name }),
+    };
+    const seq = this.#host.append(event);
+    this.#settle(live);
+    this.#host.afterCommit(seq, () => live.reject(error));
+  }
+
+  #settleWith(live: LiveEffect, fn: () => void): void {
+    this.#settle(live);
+    fn();
+  }
+
+  #settle(live: LiveEffect): void {
+    live.done = true;
+    if (live.timer !== undefined) this.#host.env.clock.clearTimeout(live.timer);
+    live.timer = undefined;
+  }
+}
+
+/** How a step reads in a NON_DETERMINISM message, from the history's side and the code's. */
+function describeEvent(event: HistoryEvent): string {
+  switch (event.type) {
+    case 'value.recorded':
+      return event.kind;
+    case 'timer.started':
+    case 'timer.fired':
+      return 'sleep';
+    case 'setting.read':
+      return `setting.get ${event.name}`;
+    case 'setting.saved':
+      return `setting.save ${event.name}`;
+    case 'lock.requested':
+    case 'lock.granted':
+      return `lock.acquire ${event.name}`;
+    case 'lock.released':
+      return `lock.release ${event.name}`;
+    case 'step.failed':
+      return event.name !== undefined ? `${event.kind} ${event.name}` : event.kind;
+    default:
+      return event.type;
+  }
+}
+
+function describeEffect(effect: Effect): string {
+  return 'name' in effect ? `${effect.kind satisfies EffectKind} ${effect.name}` : effect.kind;
+}
+
+function rebuild(error: RecordedError): Error {
+  return 'context' in error && error.context !== undefined ? errorFromJSON(error) : new WorkflowError(error);
+}
