@@ -3,7 +3,7 @@ import type { Workflow } from '../src/workflow.js';
 import { ExecutionEngine } from './execution/engine.js';
 import type { ExecutionEnv } from './execution/env.js';
 import type { ExecutionEvent } from './execution/events.js';
-import type { ExecutionRecord, HistoryEvent } from './execution/history.js';
+import type { ExecutionRecord, HistoryEvent, SignalRecord } from './execution/history.js';
 import { recordError } from './execution/run.js';
 
 export type { ExecutionEvent } from './execution/events.js';
@@ -46,8 +46,13 @@ export const executionMachine = setup({
           entry: ({ context }) => context.engine.setStatus('RUNNING'),
           always: [
             { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_LOCK', target: 'WAITING_LOCK' },
+            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_SIGNAL', target: 'WAITING_SIGNAL' },
             { guard: ({ context }) => context.engine.waitingStatus() === 'SLEEPING', target: 'SLEEPING' },
           ],
+        },
+        WAITING_SIGNAL: {
+          entry: ({ context }) => context.engine.setStatus('WAITING_SIGNAL'),
+          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_SIGNAL', target: 'active' },
         },
         WAITING_LOCK: {
           entry: ({ context }) => context.engine.setStatus('WAITING_LOCK'),
@@ -62,6 +67,7 @@ export const executionMachine = setup({
         'effect.call': { actions: ({ context, event }) => context.engine.effects.call(event) },
         'effect.answered': { actions: ({ context, event }) => context.engine.effects.answered(event) },
         'effect.timerDue': { actions: ({ context, event }) => context.engine.effects.timerDue(event) },
+        'signal.arrived': { actions: ({ context, event }) => context.engine.effects.signalArrived(event) },
         'activity.call': { actions: ({ context, event }) => context.engine.activities.call(event) },
         'activity.settled': { actions: ({ context, event }) => context.engine.activities.settled(event) },
         'activity.heartbeat': { actions: ({ context, event }) => context.engine.activities.heartbeat(event) },
@@ -109,6 +115,7 @@ export function createExecutionActor(
   definition: Workflow,
   record: ExecutionRecord,
   history: ReadonlyArray<{ seq: number; event: HistoryEvent }>,
+  inbox: readonly SignalRecord[] = [],
 ): { actor: ExecutionActor; engine: ExecutionEngine } {
   const mailbox: { actor?: ExecutionActor } = {};
   // Late answers (an activity finishing after its execution ended) are dropped here, not
@@ -117,7 +124,7 @@ export function createExecutionActor(
     const actor = mailbox.actor;
     if (actor && actor.getSnapshot().status === 'active') actor.send(event);
   };
-  const engine = new ExecutionEngine(env, definition, record, history, send);
+  const engine = new ExecutionEngine(env, definition, record, history, inbox, send);
   const actor = createActor(executionMachine, { input: { engine }, id: record.id });
   mailbox.actor = actor;
   // A bug that throws inside the actor must not leave the execution hanging for ever: it

@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'WORKFLOW_ERROR'
   | 'EXECUTION_NOT_FOUND'
   | 'EXECUTION_TIMEOUT'
-  | 'EXECUTION_EXISTS';
+  | 'EXECUTION_EXISTS'
+  | 'EXECUTION_ENDED'
+  | 'SIGNAL_TIMEOUT';
 
 export type ErrorContext = Readonly<Record<string, unknown>>;
 
@@ -317,6 +319,30 @@ export class WorkflowNotFoundError extends WeftError {
 export class ExecutionNotFoundError extends WeftError {
   constructor(executionId: string) {
     super('EXECUTION_NOT_FOUND', `No execution with id ${JSON.stringify(executionId)}`, { executionId });
+  }
+}
+
+/** A signal was sent to an execution that has already ended. */
+export class ExecutionEndedError extends WeftError {
+  constructor(executionId: string, status: string) {
+    super('EXECUTION_ENDED', `Execution ${executionId} has ended (${status}); it takes no more signals`, {
+      executionId,
+      status,
+    });
+  }
+}
+
+export class SignalTimeoutError extends WeftError {
+  constructor(executionId: string, signal: string, timeoutMs: number) {
+    super(
+      'SIGNAL_TIMEOUT',
+      `Execution ${executionId} waited ${timeoutMs} ms for signal ${JSON.stringify(signal)} and gave up`,
+      {
+        executionId,
+        signal,
+        timeoutMs,
+      },
+    );
   }
 }
 

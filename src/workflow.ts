@@ -83,6 +83,14 @@ export interface WorkflowContext {
    * try { ... } finally { await lock.release(); }
    */
   setting<T = unknown>(name: string): WorkflowSetting<T>;
+  /**
+   * Waits for the next signal called `name` and answers its payload (WAITING_SIGNAL
+   * meanwhile). Signals that came before the wait are kept, in order. Past `timeoutMs` it
+   * rejects with SIGNAL_TIMEOUT.
+   */
+  waitSignal<T = unknown>(name: string, options?: { timeoutMs?: number }): Promise<T>;
+  /** Sends a signal to another execution (EXECUTION_NOT_FOUND, EXECUTION_ENDED when it cannot take it). */
+  signal(executionId: string, name: string, payload?: unknown): Promise<void>;
   /** Runs `fn` holding the lock `name`, and always releases it, also when `fn` throws. */
   withLock<R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R>;
 }

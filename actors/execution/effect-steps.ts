@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { TimerHandle } from '../../src/clock.js';
-import { errorFromJSON, NonDeterminismError, WorkflowError, type WeftError } from '../../src/errors.js';
+import {
+  errorFromJSON,
+  NonDeterminismError,
+  SignalTimeoutError,
+  WorkflowError,
+  type WeftError,
+} from '../../src/errors.js';
 import { decodeValue, encodeValue } from '../../src/store/codec.js';
 import { toGrant } from '../../src/locks.js';
 import { toSetting } from '../../src/settings.js';
 import type { LockGrantRecord, Outcome, SettingRecord } from '../registry/messages.js';
 import type { Effect, ExecutionEvent } from './events.js';
-import type { EffectKind, HistoryEvent, RecordedError } from './history.js';
+import type { EffectKind, HistoryEvent, RecordedError, SignalRecord } from './history.js';
 import { recordError } from './run.js';
 import type { StepHost } from './step-host.js';
 
@@ -19,6 +25,8 @@ interface LiveEffect {
   reject: (error: unknown) => void;
   done: boolean;
   timer?: TimerHandle;
+  /** A signal wait whose 'signal.waiting' is recorded: it takes the next signal of its name. */
+  waiting?: boolean;
 }
 
 const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
@@ -30,6 +38,9 @@ const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
   'lock.requested',
   'lock.granted',
   'lock.released',
+  'signal.waiting',
+  'signal.received',
+  'signal.sent',
   'step.failed',
 ]);
 
@@ -49,9 +60,20 @@ export class EffectSteps {
   #lastCalledStep = 0;
   #waitingLocks = 0;
   #sleeping = 0;
+  #waitingSignals = 0;
+  /** Signals received and not yet consumed by a wait, in arrival order. */
+  #inbox: SignalRecord[] = [];
 
   constructor(host: StepHost) {
     this.#host = host;
+  }
+
+  /** Takes in the execution's inbox (after its history): signals not consumed yet wait for a waitSignal. */
+  loadInbox(signals: readonly SignalRecord[]): void {
+    const consumed = new Set<number>();
+    for (const events of this.#past.values())
+      for (const e of events) if (e.type === 'signal.received') consumed.add(e.seq);
+    this.#inbox = signals.filter((s) => !consumed.has(s.seq)).sort((a, b) => a.seq - b.seq);
   }
 
   load(event: HistoryEvent): void {
@@ -69,6 +91,20 @@ export class EffectSteps {
   /** Timers the workflow waits on now. */
   get sleeping(): number {
     return this.#sleeping;
+  }
+
+  /** Signal waits the workflow waits on now. */
+  get waitingSignals(): number {
+    return this.#waitingSignals;
+  }
+
+  /** A signal arrived: it goes to the oldest wait for its name, or to the inbox in arrival order. */
+  signalArrived(e: Ev<'signal.arrived'>): void {
+    this.#inbox.push(e.signal);
+    const waiters = [...this.#live.values()]
+      .filter((l) => !l.done && l.effect.kind === 'signal.wait' && l.effect.name === e.signal.name && l.waiting)
+      .sort((a, b) => a.step - b.step);
+    for (const live of waiters) if (!this.#deliver(live)) break;
   }
 
   unreplayed(): { step: number; recorded: string } | undefined {
@@ -130,6 +166,16 @@ export class EffectSteps {
         return this.#ask(live, (reply) =>
           host.env.registry.send({ type: 'lock.release', name: effect.name, token: effect.token, reply }),
         );
+      case 'signal.wait': {
+        const deadline = Number.isFinite(effect.timeoutMs) ? now + effect.timeoutMs : null;
+        host.append({ type: 'signal.waiting', step: e.step, name: effect.name, deadline, at: now });
+        return this.#wait(live, deadline);
+      }
+      case 'signal.send':
+        return void host.env.sendSignal(effect.target, effect.name, effect.payload, host.executionId).then(
+          () => host.send({ type: 'effect.answered', step: e.step, outcome: { ok: true, value: undefined } }),
+          (error: WeftError) => host.send({ type: 'effect.answered', step: e.step, outcome: { ok: false, error } }),
+        );
     }
   }
 
@@ -180,10 +226,17 @@ export class EffectSteps {
 
   timerDue(e: Ev<'effect.timerDue'>): void {
     const live = this.#live.get(e.step);
-    if (!live || live.done || live.effect.kind !== 'sleep') return;
+    if (!live || live.done) return;
     const at = this.#host.env.clock.now();
-    this.#sleeping--;
-    this.#record(live, { type: 'timer.fired', step: e.step, at }, () => undefined);
+    if (live.effect.kind === 'sleep') {
+      this.#sleeping--;
+      return this.#record(live, { type: 'timer.fired', step: e.step, at }, () => undefined);
+    }
+    if (live.effect.kind === 'signal.wait') {
+      this.#waitingSignals--;
+      live.waiting = false;
+      this.#fail(live, new SignalTimeoutError(this.#host.executionId, live.effect.name, live.effect.timeoutMs), at);
+    }
   }
 
   /** The execution ended: timers stop, waits end (the registry withdraws its lock requests). */
@@ -191,6 +244,7 @@ export class EffectSteps {
     for (const live of this.#live.values()) this.#settle(live);
     this.#waitingLocks = 0;
     this.#sleeping = 0;
+    this.#waitingSignals = 0;
   }
 
   stop(): void {
@@ -225,9 +279,45 @@ export class EffectSteps {
       case 'lock.requested':
         this.#waitingLocks++;
         return this.#requestLock(live); // the same request id: it re-attaches to its place
+      case 'signal.received':
+        return this.#settleWith(live, () => live.resolve(decodeValue(last.payload)));
+      case 'signal.waiting':
+        return this.#wait(live, last.deadline);
+      case 'signal.sent':
+        return this.#settleWith(live, () => live.resolve(undefined));
       default:
         return;
     }
+  }
+
+  /** A recorded signal wait: takes a signal already in the inbox, or waits (until `deadline`). */
+  #wait(live: LiveEffect, deadline: number | null): void {
+    live.waiting = true;
+    this.#waitingSignals++;
+    if (this.#deliver(live)) return;
+    if (deadline !== null) this.#armTimer(live, deadline);
+  }
+
+  /** Gives the oldest inbox signal of the wait's name to the wait; false when there is none. */
+  #deliver(live: LiveEffect): boolean {
+    if (live.effect.kind !== 'signal.wait' || this.#host.isFinal()) return false;
+    const name = live.effect.name;
+    const i = this.#inbox.findIndex((s) => s.name === name);
+    if (i < 0) return false;
+    const signal = this.#inbox.splice(i, 1)[0] as SignalRecord;
+    this.#waitingSignals--;
+    live.waiting = false;
+    const at = this.#host.env.clock.now();
+    const event: HistoryEvent = {
+      type: 'signal.received',
+      step: live.step,
+      name,
+      seq: signal.seq,
+      payload: signal.payload,
+      at,
+    };
+    this.#record(live, event, () => decodeValue(signal.payload));
+    return true;
   }
 
   #requestLock(live: LiveEffect): void {
@@ -313,6 +403,11 @@ function describeEvent(event: HistoryEvent): string {
       return `lock.acquire ${event.name}`;
     case 'lock.released':
       return `lock.release ${event.name}`;
+    case 'signal.waiting':
+    case 'signal.received':
+      return `signal.wait ${event.name}`;
+    case 'signal.sent':
+      return `signal.send ${event.name}`;
     case 'step.failed':
       return event.name !== undefined ? `${event.kind} ${event.name}` : event.kind;
     default:

@@ -13,6 +13,7 @@ import {
   type FinalStatus,
   type HistoryEvent,
   type RecordedError,
+  type SignalRecord,
   type WaitingStatus,
 } from './history.js';
 import { runWorkflow } from './run.js';
@@ -41,6 +42,7 @@ export class ExecutionEngine {
     definition: Workflow,
     record: ExecutionRecord,
     history: ReadonlyArray<{ seq: number; event: HistoryEvent }>,
+    inbox: readonly SignalRecord[],
     send: (event: ExecutionEvent) => void,
   ) {
     this.#env = env;
@@ -63,6 +65,7 @@ export class ExecutionEngine {
       this.activities.load(event);
       this.effects.load(event);
     }
+    this.effects.loadInbox(inbox);
   }
 
   /** RUNNING: record the start (first time only), arm the execution timeout, run the workflow. */
@@ -145,6 +148,7 @@ export class ExecutionEngine {
   waitingStatus(): 'RUNNING' | WaitingStatus {
     if (this.#final || this.activities.pending > 0) return 'RUNNING';
     if (this.effects.waitingLocks > 0) return 'WAITING_LOCK';
+    if (this.effects.waitingSignals > 0) return 'WAITING_SIGNAL';
     if (this.effects.sleeping > 0) return 'SLEEPING';
     return 'RUNNING';
   }

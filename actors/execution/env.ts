@@ -17,6 +17,8 @@ export interface ExecutionEnv {
   activities: ActivityCatalog;
   /** The registry actor: settings and locks are asked of it by message. */
   registry: RegistryActor;
+  /** Delivers a signal to an execution's inbox; resolves once it is committed. */
+  sendSignal(target: string, name: string, payload: string, from?: string): Promise<void>;
   /** Called once the final status is committed. */
   onFinal(record: ExecutionRecord): void;
   /** Called on every status change (committed or not yet), for subscribers. */

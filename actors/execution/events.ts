@@ -2,7 +2,7 @@ import type { ActivityOptions } from '../../src/workflow.js';
 import type { AttemptOutcome } from '../../src/pool/activity-pool.js';
 import type { ActivityTimeoutKind } from '../../src/errors.js';
 import type { Outcome } from '../registry/messages.js';
-import type { RecordedError } from './history.js';
+import type { RecordedError, SignalRecord } from './history.js';
 
 /** A step other than an activity, as the workflow asks for it. */
 export type Effect =
@@ -13,7 +13,9 @@ export type Effect =
   | { kind: 'setting.get'; name: string }
   | { kind: 'setting.save'; name: string; value: string; expectedVersion?: number }
   | { kind: 'lock.acquire'; name: string; timeoutMs: number; reentrant: boolean }
-  | { kind: 'lock.release'; name: string; token: number };
+  | { kind: 'lock.release'; name: string; token: number }
+  | { kind: 'signal.wait'; name: string; timeoutMs: number }
+  | { kind: 'signal.send'; name: string; target: string; payload: string };
 
 /** The execution actor's typed messages: from the workflow run, the pool, its timers, and callers. */
 export type ExecutionEvent =
@@ -44,6 +46,8 @@ export type ExecutionEvent =
   /** The registry answered a step's request. */
   | { type: 'effect.answered'; step: number; outcome: Outcome<unknown> }
   | { type: 'effect.timerDue'; step: number }
+  /** A signal reached this execution's inbox (it is committed, or in the batch being written). */
+  | { type: 'signal.arrived'; signal: SignalRecord }
   | { type: 'workflow.succeeded'; result: string }
   | { type: 'workflow.failed'; error: RecordedError }
   | { type: 'cancel'; reason: string }

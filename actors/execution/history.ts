@@ -2,15 +2,40 @@ import type { RemoteError, SerializedError } from '../../src/errors.js';
 import type { WriteOp } from '../../src/store/store.js';
 import type { LockGrantRecord, SettingRecord } from '../registry/messages.js';
 
-/** Steps other than activities: recorded values, timers, settings and locks. */
+/** Steps other than activities: recorded values, timers, settings, locks and signals. */
 export type EffectKind =
-  'now' | 'random' | 'uuid' | 'sleep' | 'setting.get' | 'setting.save' | 'lock.acquire' | 'lock.release';
+  | 'now'
+  | 'random'
+  | 'uuid'
+  | 'sleep'
+  | 'setting.get'
+  | 'setting.save'
+  | 'lock.acquire'
+  | 'lock.release'
+  | 'signal.wait'
+  | 'signal.send';
+
+/** A signal in an execution's inbox (kind `signals`, key `<id>\0<seq>`), kept until the execution ends. */
+export interface SignalRecord {
+  /** Global arrival order. */
+  seq: number;
+  name: string;
+  /** Encoded payload. */
+  payload: string;
+  at: number;
+  /** The sending execution, when a workflow sent it. */
+  from?: string;
+}
+
+export function signalKey(executionId: string, seq: number): string {
+  return executionId + '\u0000' + String(seq).padStart(16, '0');
+}
 
 /** Final statuses: an execution in one never changes again. */
 export const FINAL_STATUSES = ['SUCCESS', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 /** Waiting statuses: RUNNING, but blocked only on lock requests, or only on timers. */
-export type WaitingStatus = 'WAITING_LOCK' | 'SLEEPING';
+export type WaitingStatus = 'WAITING_LOCK' | 'WAITING_SIGNAL' | 'SLEEPING';
 export type ExecutionStatus = 'PENDING' | 'RUNNING' | WaitingStatus | FinalStatus;
 
 export function isFinal(status: ExecutionStatus): status is FinalStatus {
@@ -68,6 +93,9 @@ export type HistoryEvent =
   | { type: 'lock.requested'; step: number; name: string; at: number }
   | { type: 'lock.granted'; step: number; name: string; grant: LockGrantRecord; at: number }
   | { type: 'lock.released'; step: number; name: string; token: number; at: number }
+  | { type: 'signal.waiting'; step: number; name: string; deadline: number | null; at: number }
+  | { type: 'signal.received'; step: number; name: string; seq: number; payload: string; at: number }
+  | { type: 'signal.sent'; step: number; name: string; target: string; at: number }
   | { type: 'step.failed'; step: number; kind: EffectKind; name?: string; error: RecordedError; at: number };
 
 export function historyKey(executionId: string, seq: number): string {

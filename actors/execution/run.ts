@@ -104,6 +104,17 @@ export function runWorkflow(
       return effect<void>({ kind: 'sleep', ms });
     },
     setting,
+    waitSignal: async <T>(name: string, options: { timeoutMs?: number } = {}): Promise<T> => {
+      assertName('signal name', name);
+      const { timeoutMs = Infinity } = options;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+        throw new InvalidArgumentError('timeoutMs', 'it must be a number of ms, 0 or more, or Infinity');
+      return effect<T>({ kind: 'signal.wait', name, timeoutMs });
+    },
+    signal: async (target: string, name: string, payload?: unknown): Promise<void> => {
+      assertName('signal name', name);
+      await effect<void>({ kind: 'signal.send', name, target, payload: encodeValue(payload) });
+    },
     withLock: async <R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R> => {
       const lock = setting(name);
       await lock.acquire(options);

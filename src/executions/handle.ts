@@ -61,6 +61,11 @@ export class ExecutionHandle<R = unknown> {
     return this.#supervisor.cancel(this.id, reason);
   }
 
+  /** Sends the execution a signal; resolves once it is durably in the execution's inbox. */
+  signal(name: string, payload?: unknown): Promise<void> {
+    return this.#supervisor.signal(this.id, name, payload);
+  }
+
   /** Calls `listener` on every status change until the execution ends; returns an unsubscribe function. */
   subscribe(listener: (update: { id: string; status: ExecutionStatus }) => void): () => void {
     return this.#supervisor.subscribe(this.id, (record) => listener({ id: record.id, status: record.status }));

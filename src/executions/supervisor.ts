@@ -9,8 +9,16 @@ import {
   type ExecutionRecord,
   type ExecutionStatus,
   type HistoryEvent,
+  type SignalRecord,
+  signalKey,
 } from '../../actors/execution/history.js';
-import { ExecutionNotFoundError, InvalidArgumentError, RuntimeClosedError, WorkflowNotFoundError } from '../errors.js';
+import {
+  ExecutionEndedError,
+  ExecutionNotFoundError,
+  InvalidArgumentError,
+  RuntimeClosedError,
+  WorkflowNotFoundError,
+} from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
 import type { Workflow } from '../workflow.js';
@@ -52,15 +60,22 @@ export class Supervisor {
   readonly #finalWaiters = new Map<string, Array<(record: ExecutionRecord) => void>>();
   readonly #listeners = new Map<string, Set<StatusListener>>();
   #closed = false;
+  /** The last signal's arrival number, over the life of the store. */
+  #signalSeq = 0;
   /** Keeps the process alive while executions are unfinished (timers are unref'd, pool threads idle). */
   #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(
-    env: Omit<ExecutionEnv, 'onFinal' | 'onStatus'>,
+    env: Omit<ExecutionEnv, 'onFinal' | 'onStatus' | 'sendSignal'>,
     workflows: ReadonlyMap<string, Workflow>,
     maxRunning: number,
   ) {
-    this.#env = { ...env, onFinal: (r) => this.#onFinal(r), onStatus: (r) => this.#notify(r) };
+    this.#env = {
+      ...env,
+      onFinal: (r) => this.#onFinal(r),
+      onStatus: (r) => this.#notify(r),
+      sendSignal: (target, name, payload, from) => this.#signal(target, name, payload, from),
+    };
     this.#workflows = workflows;
     this.#maxRunning = maxRunning;
   }
@@ -80,6 +95,7 @@ export class Supervisor {
   /** Resumes every execution not in a final status, oldest first. */
   async recover(): Promise<number> {
     const { store } = this.#env.journal;
+    this.#signalSeq = Number((await store.get('meta', 'signalSeq')) ?? 0);
     const unfinished: ExecutionRecord[] = [];
     for (const [, json] of await store.range('executions')) {
       const record = JSON.parse(json) as ExecutionRecord;
@@ -99,7 +115,10 @@ export class Supervisor {
         seq: Number(key.slice(key.lastIndexOf('\u0000') + 1)),
         event: JSON.parse(json) as HistoryEvent,
       }));
-      this.#admit(createExecutionActor(this.#env, definition, record, history));
+      const inbox = (await store.range('signals', historyRange(record.id))).map(
+        ([, json]) => JSON.parse(json) as SignalRecord,
+      );
+      this.#admit(createExecutionActor(this.#env, definition, record, history, inbox));
     }
     return unfinished.length;
   }
@@ -239,6 +258,37 @@ export class Supervisor {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(id);
     };
+  }
+
+  /** Sends a signal to an unfinished execution; resolves once it is durably in its inbox. */
+  signal(id: string, name: string, payload: unknown): Promise<void> {
+    try {
+      assertName('signal name', name);
+      return this.#signal(id, name, encodeValue(payload));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  async #signal(target: string, name: string, payload: string, from?: string): Promise<void> {
+    const record = await this.get(target);
+    if (!record) throw new ExecutionNotFoundError(target);
+    if (isFinal(record.status)) throw new ExecutionEndedError(target, record.status);
+    const signal: SignalRecord = {
+      seq: ++this.#signalSeq,
+      name,
+      payload,
+      at: this.#env.clock.now(),
+      ...(from && { from }),
+    };
+    const seq = this.#env.journal.write([
+      { type: 'put', kind: 'signals', key: signalKey(target, signal.seq), value: JSON.stringify(signal) },
+      { type: 'put', kind: 'meta', key: 'signalSeq', value: String(signal.seq) },
+    ]);
+    // Delivered now: whatever the execution records of it lands in this batch or a later one.
+    const active = this.#active.get(target);
+    if (active) active.actor.send({ type: 'signal.arrived', signal });
+    await this.#env.journal.committed(seq);
   }
 
   /** Cancels an unfinished execution; answers false when it had already ended. */

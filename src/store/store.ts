@@ -11,7 +11,9 @@ export const RECORD_KINDS = [
   'lock-waiters',
   'executions',
   'history',
+  'signals',
 ] as const;
+/** Append only: the write-ahead log stores a kind as its index in this list. */
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export type WriteOp =
