@@ -281,6 +281,8 @@ function describeEvent(e: HistoryEvent): string {
       return `completed ${e.step} ${JSON.stringify(decodeValue(e.result))}`;
     case 'activity.failed':
       return `failed ${e.step} attempt ${e.attempt}: ${e.error.message}`;
+    default:
+      return `${e.type} ${e.step}`;
   }
 }
 
