@@ -47,8 +47,13 @@ export const executionMachine = setup({
           always: [
             { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_LOCK', target: 'WAITING_LOCK' },
             { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_SIGNAL', target: 'WAITING_SIGNAL' },
+            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_CHILD', target: 'WAITING_CHILD' },
             { guard: ({ context }) => context.engine.waitingStatus() === 'SLEEPING', target: 'SLEEPING' },
           ],
+        },
+        WAITING_CHILD: {
+          entry: ({ context }) => context.engine.setStatus('WAITING_CHILD'),
+          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_CHILD', target: 'active' },
         },
         WAITING_SIGNAL: {
           entry: ({ context }) => context.engine.setStatus('WAITING_SIGNAL'),
@@ -67,7 +72,9 @@ export const executionMachine = setup({
         'effect.call': { actions: ({ context, event }) => context.engine.effects.call(event) },
         'effect.answered': { actions: ({ context, event }) => context.engine.effects.answered(event) },
         'effect.timerDue': { actions: ({ context, event }) => context.engine.effects.timerDue(event) },
+        'effect.lockQueued': { actions: ({ context, event }) => context.engine.effects.lockQueued(event) },
         'signal.arrived': { actions: ({ context, event }) => context.engine.effects.signalArrived(event) },
+        'child.ended': { actions: ({ context, event }) => context.engine.effects.childEnded(event) },
         'activity.call': { actions: ({ context, event }) => context.engine.activities.call(event) },
         'activity.settled': { actions: ({ context, event }) => context.engine.activities.settled(event) },
         'activity.heartbeat': { actions: ({ context, event }) => context.engine.activities.heartbeat(event) },

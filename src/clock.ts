@@ -30,7 +30,8 @@ interface ManualTimer {
 }
 
 /**
- * A clock that moves only when told to. `advance(ms)` fires due timers in deadline order.
+ * A clock that moves only when told to. `advance(ms)` fires due timers in deadline order;
+ * a timer set for 0 ms (or less) is due now and fires on its own, asynchronously.
  *
  * @example
  * const clock = new ManualClock(0);
@@ -53,6 +54,9 @@ export class ManualClock implements Clock {
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const seq = ++this.#seq;
     this.#timers.set(seq, { at: this.#now + Math.max(0, ms), seq, callback });
+    // A timer already due (a wait that fell due while a runtime was closed) fires at once,
+    // asynchronously, as a real timer of 0 ms would, without waiting for advance().
+    if (!(ms > 0)) setImmediate(() => this.advance(0));
     return seq as unknown as TimerHandle;
   }
 

@@ -91,6 +91,11 @@ export interface WorkflowContext {
   waitSignal<T = unknown>(name: string, options?: { timeoutMs?: number }): Promise<T>;
   /** Sends a signal to another execution (EXECUTION_NOT_FOUND, EXECUTION_ENDED when it cannot take it). */
   signal(executionId: string, name: string, payload?: unknown): Promise<void>;
+  /**
+   * Runs a child workflow and answers its result (WAITING_CHILD meanwhile); its failure is
+   * this workflow's error to catch. Cancelling this execution cancels its children.
+   */
+  child<A extends unknown[], R>(workflow: Workflow<A, R> | string, ...args: A): Promise<R>;
   /** Runs `fn` holding the lock `name`, and always releases it, also when `fn` throws. */
   withLock<R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R>;
 }

@@ -27,6 +27,10 @@ interface LiveEffect {
   timer?: TimerHandle;
   /** A signal wait whose 'signal.waiting' is recorded: it takes the next signal of its name. */
   waiting?: boolean;
+  /** A child step's child execution, once started. */
+  childId?: string;
+  /** A lock request the registry has queued: the execution is waiting for it. */
+  queued?: boolean;
 }
 
 const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
@@ -41,6 +45,8 @@ const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
   'signal.waiting',
   'signal.received',
   'signal.sent',
+  'child.started',
+  'child.ended',
   'step.failed',
 ]);
 
@@ -61,6 +67,7 @@ export class EffectSteps {
   #waitingLocks = 0;
   #sleeping = 0;
   #waitingSignals = 0;
+  #waitingChildren = 0;
   /** Signals received and not yet consumed by a wait, in arrival order. */
   #inbox: SignalRecord[] = [];
 
@@ -91,6 +98,39 @@ export class EffectSteps {
   /** Timers the workflow waits on now. */
   get sleeping(): number {
     return this.#sleeping;
+  }
+
+  /** Children the workflow waits on now. */
+  get waitingChildren(): number {
+    return this.#waitingChildren;
+  }
+
+  /** Children still running, to cancel when this execution ends. */
+  runningChildren(): string[] {
+    const ids: string[] = [];
+    for (const live of this.#live.values()) if (!live.done && live.childId !== undefined) ids.push(live.childId);
+    return ids;
+  }
+
+  /** A child ended: its outcome is this step's, recorded first. */
+  childEnded(e: Ev<'child.ended'>): void {
+    const live = this.#live.get(e.step);
+    if (!live || live.done) return;
+    this.#waitingChildren--;
+    const c = e.child;
+    const status = c.status as Extract<HistoryEvent, { type: 'child.ended' }>['status'];
+    const event: HistoryEvent = {
+      type: 'child.ended',
+      step: e.step,
+      childId: c.id,
+      status,
+      at: this.#host.env.clock.now(),
+      ...(c.result !== undefined && { result: c.result }),
+      ...(c.error !== undefined && { error: c.error }),
+    };
+    const seq = this.#host.append(event);
+    this.#settle(live);
+    this.#host.afterCommit(seq, () => settleChild(live, event));
   }
 
   /** Signal waits the workflow waits on now. */
@@ -157,7 +197,6 @@ export class EffectSteps {
           }),
         );
       case 'lock.acquire': {
-        this.#waitingLocks++;
         // Write-ahead: replay knows a request is out, and re-attaches to it.
         const seq = host.append({ type: 'lock.requested', step: e.step, name: effect.name, at: now });
         return host.afterCommit(seq, () => this.#requestLock(live));
@@ -170,6 +209,12 @@ export class EffectSteps {
         const deadline = Number.isFinite(effect.timeoutMs) ? now + effect.timeoutMs : null;
         host.append({ type: 'signal.waiting', step: e.step, name: effect.name, deadline, at: now });
         return this.#wait(live, deadline);
+      }
+      case 'child': {
+        const childId = `${host.executionId}:${e.step}`;
+        const seq = host.append({ type: 'child.started', step: e.step, workflow: effect.workflow, childId, at: now });
+        this.#waitingChildren++;
+        return host.afterCommit(seq, () => this.#runChild(live, childId));
       }
       case 'signal.send':
         return void host.env.sendSignal(effect.target, effect.name, effect.payload, host.executionId).then(
@@ -186,7 +231,10 @@ export class EffectSteps {
     const host = this.#host;
     const at = host.env.clock.now();
     const { effect } = live;
-    if (effect.kind === 'lock.acquire') this.#waitingLocks--;
+    if (effect.kind === 'lock.acquire' && live.queued) {
+      live.queued = false;
+      this.#waitingLocks--;
+    }
     if (!e.outcome.ok) return this.#fail(live, e.outcome.error, at);
     const value = e.outcome.value;
     switch (effect.kind) {
@@ -224,6 +272,13 @@ export class EffectSteps {
     }
   }
 
+  lockQueued(e: Ev<'effect.lockQueued'>): void {
+    const live = this.#live.get(e.step);
+    if (!live || live.done || live.queued) return;
+    live.queued = true;
+    this.#waitingLocks++;
+  }
+
   timerDue(e: Ev<'effect.timerDue'>): void {
     const live = this.#live.get(e.step);
     if (!live || live.done) return;
@@ -245,6 +300,7 @@ export class EffectSteps {
     this.#waitingLocks = 0;
     this.#sleeping = 0;
     this.#waitingSignals = 0;
+    this.#waitingChildren = 0;
   }
 
   stop(): void {
@@ -277,7 +333,6 @@ export class EffectSteps {
       case 'lock.granted':
         return this.#settleWith(live, () => live.resolve(toGrant(last.grant)));
       case 'lock.requested':
-        this.#waitingLocks++;
         return this.#requestLock(live); // the same request id: it re-attaches to its place
       case 'signal.received':
         return this.#settleWith(live, () => live.resolve(decodeValue(last.payload)));
@@ -285,6 +340,11 @@ export class EffectSteps {
         return this.#wait(live, last.deadline);
       case 'signal.sent':
         return this.#settleWith(live, () => live.resolve(undefined));
+      case 'child.ended':
+        return this.#settleWith(live, () => settleChild(live, last));
+      case 'child.started':
+        this.#waitingChildren++;
+        return this.#runChild(live, last.childId); // starting it again finds the same child
       default:
         return;
     }
@@ -320,6 +380,19 @@ export class EffectSteps {
     return true;
   }
 
+  #runChild(live: LiveEffect, childId: string): void {
+    if (live.effect.kind !== 'child' || this.#host.isFinal()) return;
+    live.childId = childId;
+    const host = this.#host;
+    host.env.runChild(live.effect.workflow, live.effect.input, childId, host.executionId).then(
+      (child) => host.send({ type: 'child.ended', step: live.step, child }),
+      (error: WeftError) => {
+        this.#waitingChildren--;
+        this.#fail(live, error, host.env.clock.now());
+      },
+    );
+  }
+
   #requestLock(live: LiveEffect): void {
     if (live.effect.kind !== 'lock.acquire' || this.#host.isFinal()) return;
     const { name, timeoutMs, reentrant } = live.effect;
@@ -333,6 +406,7 @@ export class EffectSteps {
       timeoutMs,
       reentrant,
       reply: (outcome) => host.send({ type: 'effect.answered', step: live.step, outcome }),
+      onQueued: () => host.send({ type: 'effect.lockQueued', step: live.step }),
     });
   }
 
@@ -408,6 +482,10 @@ function describeEvent(event: HistoryEvent): string {
       return `signal.wait ${event.name}`;
     case 'signal.sent':
       return `signal.send ${event.name}`;
+    case 'child.started':
+      return `child ${event.workflow}`;
+    case 'child.ended':
+      return 'child';
     case 'step.failed':
       return event.name !== undefined ? `${event.kind} ${event.name}` : event.kind;
     default:
@@ -416,7 +494,19 @@ function describeEvent(event: HistoryEvent): string {
 }
 
 function describeEffect(effect: Effect): string {
+  if (effect.kind === 'child') return `child ${effect.workflow}`;
   return 'name' in effect ? `${effect.kind satisfies EffectKind} ${effect.name}` : effect.kind;
+}
+
+/** A child's outcome is the parent's: its result, or its error to catch. */
+function settleChild(live: LiveEffect, ended: Extract<HistoryEvent, { type: 'child.ended' }>): void {
+  if (ended.status === 'SUCCESS') live.resolve(ended.result === undefined ? undefined : decodeValue(ended.result));
+  else
+    live.reject(
+      ended.error
+        ? rebuild(ended.error)
+        : new WorkflowError({ name: 'Error', message: `child ${ended.childId} ended ${ended.status}` }),
+    );
 }
 
 function rebuild(error: RecordedError): Error {

@@ -108,7 +108,11 @@ export class ExecutionEngine {
     if (this.#final) return;
     this.#final = true;
     if (this.#timeoutTimer !== undefined) this.#env.clock.clearTimeout(this.#timeoutTimer);
-    this.activities.abandon(status === 'SUCCESS' ? 'the workflow returned' : `the execution ended ${status}`);
+    const reason = status === 'SUCCESS' ? 'the workflow returned' : `the execution ended ${status}`;
+    this.activities.abandon(reason);
+    // Children still running end with their parent.
+    for (const child of this.effects.runningChildren())
+      this.#env.cancelChild(child, `its parent ${this.record.id}: ${reason}`);
     this.effects.abandon();
     this.record = {
       ...this.record,
@@ -149,6 +153,7 @@ export class ExecutionEngine {
     if (this.#final || this.activities.pending > 0) return 'RUNNING';
     if (this.effects.waitingLocks > 0) return 'WAITING_LOCK';
     if (this.effects.waitingSignals > 0) return 'WAITING_SIGNAL';
+    if (this.effects.waitingChildren > 0) return 'WAITING_CHILD';
     if (this.effects.sleeping > 0) return 'SLEEPING';
     return 'RUNNING';
   }

@@ -19,6 +19,15 @@ export interface ExecutionEnv {
   registry: RegistryActor;
   /** Delivers a signal to an execution's inbox; resolves once it is committed. */
   sendSignal(target: string, name: string, payload: string, from?: string): Promise<void>;
+  /** Starts a child execution (idempotent by id) and resolves with its record once it has ended. */
+  runChild(
+    workflow: string,
+    input: { args: unknown[]; kwargs?: Record<string, unknown> },
+    id: string,
+    parentId: string,
+  ): Promise<ExecutionRecord>;
+  /** Cancels an unfinished execution (a child whose parent ended). */
+  cancelChild(id: string, reason: string): void;
   /** Called once the final status is committed. */
   onFinal(record: ExecutionRecord): void;
   /** Called on every status change (committed or not yet), for subscribers. */

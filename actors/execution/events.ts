@@ -2,7 +2,7 @@ import type { ActivityOptions } from '../../src/workflow.js';
 import type { AttemptOutcome } from '../../src/pool/activity-pool.js';
 import type { ActivityTimeoutKind } from '../../src/errors.js';
 import type { Outcome } from '../registry/messages.js';
-import type { RecordedError, SignalRecord } from './history.js';
+import type { ExecutionRecord, RecordedError, SignalRecord } from './history.js';
 
 /** A step other than an activity, as the workflow asks for it. */
 export type Effect =
@@ -15,7 +15,9 @@ export type Effect =
   | { kind: 'lock.acquire'; name: string; timeoutMs: number; reentrant: boolean }
   | { kind: 'lock.release'; name: string; token: number }
   | { kind: 'signal.wait'; name: string; timeoutMs: number }
-  | { kind: 'signal.send'; name: string; target: string; payload: string };
+  | { kind: 'signal.send'; name: string; target: string; payload: string }
+  /** Start (or find again) the child `<parent id>:<step>` and wait for its end. */
+  | { kind: 'child'; workflow: string; input: { args: unknown[]; kwargs?: Record<string, unknown> } };
 
 /** The execution actor's typed messages: from the workflow run, the pool, its timers, and callers. */
 export type ExecutionEvent =
@@ -46,8 +48,12 @@ export type ExecutionEvent =
   /** The registry answered a step's request. */
   | { type: 'effect.answered'; step: number; outcome: Outcome<unknown> }
   | { type: 'effect.timerDue'; step: number }
+  /** The registry queued a lock request of this execution: it is WAITING_LOCK from now. */
+  | { type: 'effect.lockQueued'; step: number }
   /** A signal reached this execution's inbox (it is committed, or in the batch being written). */
   | { type: 'signal.arrived'; signal: SignalRecord }
+  /** A child execution ended (its final status is committed). */
+  | { type: 'child.ended'; step: number; child: ExecutionRecord }
   | { type: 'workflow.succeeded'; result: string }
   | { type: 'workflow.failed'; error: RecordedError }
   | { type: 'cancel'; reason: string }

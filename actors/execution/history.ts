@@ -13,7 +13,8 @@ export type EffectKind =
   | 'lock.acquire'
   | 'lock.release'
   | 'signal.wait'
-  | 'signal.send';
+  | 'signal.send'
+  | 'child';
 
 /** A signal in an execution's inbox (kind `signals`, key `<id>\0<seq>`), kept until the execution ends. */
 export interface SignalRecord {
@@ -35,7 +36,7 @@ export function signalKey(executionId: string, seq: number): string {
 export const FINAL_STATUSES = ['SUCCESS', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 /** Waiting statuses: RUNNING, but blocked only on lock requests, or only on timers. */
-export type WaitingStatus = 'WAITING_LOCK' | 'WAITING_SIGNAL' | 'SLEEPING';
+export type WaitingStatus = 'WAITING_LOCK' | 'WAITING_SIGNAL' | 'WAITING_CHILD' | 'SLEEPING';
 export type ExecutionStatus = 'PENDING' | 'RUNNING' | WaitingStatus | FinalStatus;
 
 export function isFinal(status: ExecutionStatus): status is FinalStatus {
@@ -96,6 +97,16 @@ export type HistoryEvent =
   | { type: 'signal.waiting'; step: number; name: string; deadline: number | null; at: number }
   | { type: 'signal.received'; step: number; name: string; seq: number; payload: string; at: number }
   | { type: 'signal.sent'; step: number; name: string; target: string; at: number }
+  | { type: 'child.started'; step: number; workflow: string; childId: string; at: number }
+  | {
+      type: 'child.ended';
+      step: number;
+      childId: string;
+      status: FinalStatus;
+      result?: string;
+      error?: RecordedError;
+      at: number;
+    }
   | { type: 'step.failed'; step: number; kind: EffectKind; name?: string; error: RecordedError; at: number };
 
 export function historyKey(executionId: string, seq: number): string {

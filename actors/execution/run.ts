@@ -115,6 +115,11 @@ export function runWorkflow(
       assertName('signal name', name);
       await effect<void>({ kind: 'signal.send', name, target, payload: encodeValue(payload) });
     },
+    child: async <A extends unknown[], R>(workflow: Workflow<A, R> | string, ...args: A): Promise<R> => {
+      const name = typeof workflow === 'string' ? workflow : workflow.name;
+      encodeValue(args); // refuse what cannot be stored, here in the parent
+      return effect<R>({ kind: 'child', workflow: name, input: { args } });
+    },
     withLock: async <R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R> => {
       const lock = setting(name);
       await lock.acquire(options);

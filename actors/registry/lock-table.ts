@@ -87,6 +87,7 @@ export class LockTable {
     const waiting = this.#pending.get(m.requestId);
     if (waiting) {
       waiting.reply = m.reply; // the same request, re-sent: attach to it
+      m.onQueued?.();
       return;
     }
     const entry = this.#entry(m.name);
@@ -122,6 +123,7 @@ export class LockTable {
     const pending: Pending = { entry, waiter, reply: m.reply };
     this.#pending.set(m.requestId, pending);
     this.#armWait(pending);
+    m.onQueued?.();
   }
 
   release(m: Msg<'lock.release'>): void {

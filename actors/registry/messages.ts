@@ -75,6 +75,8 @@ export type LockRequest =
       ttlMs?: number;
       reentrant: boolean;
       reply: Reply<LockGrantRecord>;
+      /** Told when the request joins the queue (it will wait), before any grant. */
+      onQueued?: () => void;
     }
   /** Withdraws a waiting acquire; the acquire itself gets the outcome. */
   | { type: 'lock.cancel'; requestId: string; error: WeftError }

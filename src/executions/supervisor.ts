@@ -66,7 +66,7 @@ export class Supervisor {
   #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(
-    env: Omit<ExecutionEnv, 'onFinal' | 'onStatus' | 'sendSignal'>,
+    env: Omit<ExecutionEnv, 'onFinal' | 'onStatus' | 'sendSignal' | 'runChild' | 'cancelChild'>,
     workflows: ReadonlyMap<string, Workflow>,
     maxRunning: number,
   ) {
@@ -75,6 +75,11 @@ export class Supervisor {
       onFinal: (r) => this.#onFinal(r),
       onStatus: (r) => this.#notify(r),
       sendSignal: (target, name, payload, from) => this.#signal(target, name, payload, from),
+      runChild: async (workflow, input, id) => {
+        await this.start(workflow, input, id);
+        return this.waitFinal(id);
+      },
+      cancelChild: (id, reason) => void this.cancel(id, reason).catch(() => undefined),
     };
     this.#workflows = workflows;
     this.#maxRunning = maxRunning;
