@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   maxRunning?: number;
   /** On close, how long running activities may take to stop before their threads are ended. @default 5000 */
   shutdownGraceMs?: number;
+  /** Named concurrency limits for activities' `resources` option, e.g. `{ smtp: 2 }`. @default {} */
+  resources?: Readonly<Record<string, number>>;
 }
 
 export interface ResolvedOptions {
@@ -48,6 +50,7 @@ export interface ResolvedOptions {
   concurrentTasksPerWorker: number;
   maxRunning: number;
   shutdownGraceMs: number;
+  resources: Readonly<Record<string, number>>;
 }
 
 const DURABILITIES: readonly Durability[] = ['fsync', 'process'];
@@ -89,5 +92,6 @@ export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
     concurrentTasksPerWorker: count('concurrentTasksPerWorker', raw.concurrentTasksPerWorker, 16, 1),
     maxRunning: count('maxRunning', raw.maxRunning, Infinity, 1, true),
     shutdownGraceMs: count('shutdownGraceMs', raw.shutdownGraceMs, 5000, 0),
+    resources: raw.resources ?? {},
   };
 }

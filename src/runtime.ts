@@ -6,6 +6,7 @@ import { Supervisor } from './executions/supervisor.js';
 import { Locks } from './locks.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { ActivityPool } from './pool/activity-pool.js';
+import { ResourceLimiter } from './pool/resources.js';
 import { Settings } from './settings.js';
 import { Journal } from './store/journal.js';
 import { openLevelStore } from './store/level-store.js';
@@ -75,6 +76,7 @@ export class Runtime {
    */
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
     const resolved = resolveOptions(options);
+    const resources = new ResourceLimiter(resolved.resources);
     const workflows = await loadWorkflows(resolved.workflows);
     const activities = await loadActivities(resolved.activities);
     const store = resolved.inMemory ? await openMemoryStore() : await openLevelStore(resolved.dataDir);
@@ -93,7 +95,15 @@ export class Runtime {
       typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
     });
     const supervisor = new Supervisor(
-      { journal, pool, clock: resolved.clock, logger: resolved.logger, activities, registry: actor },
+      {
+        journal,
+        pool,
+        resources,
+        clock: resolved.clock,
+        logger: resolved.logger,
+        activities,
+        registry: actor,
+      },
       workflows,
       resolved.maxRunning,
     );

@@ -29,6 +29,11 @@ export interface ActivityOptions {
   scheduleToCloseTimeoutMs?: number;
   /** An attempt that does not call `heartbeat()` within this is aborted and retried. */
   heartbeatTimeoutMs?: number;
+  /**
+   * Named concurrency limits it needs (uTask's step resources), e.g. `['smtp']` with
+   * `Runtime.open({ resources: { smtp: 2 } })`: an attempt waits until all are free.
+   */
+  resources?: string[];
 }
 
 // The any is deliberate: proxies accept every exported function shape.

@@ -11,6 +11,7 @@ import {
 } from '../../src/errors.js';
 import { resolveRetry, retryDelay, type ResolvedRetry } from '../../src/executions/retry.js';
 import { decodeValue, encodeValue } from '../../src/store/codec.js';
+import type { ResourceClaim } from '../../src/pool/resources.js';
 import type { ActivityOptions } from '../../src/workflow.js';
 import type { ExecutionEvent } from './events.js';
 import type { HistoryEvent, RecordedError } from './history.js';
@@ -48,6 +49,8 @@ interface LiveStep {
   heartbeatTimer?: TimerHandle;
   retryTimer?: TimerHandle;
   deadlineTimer?: TimerHandle;
+  /** The attempt's claim on its resources: waiting, or held while it runs. */
+  claim?: ResourceClaim;
 }
 
 /**
@@ -101,6 +104,11 @@ export class ActivitySteps {
     try {
       policy = resolveRetry(e.options.retry);
       checkTimeouts(e.options);
+      if (e.options.resources !== undefined) {
+        if (!Array.isArray(e.options.resources))
+          throw new InvalidArgumentError('resources', 'it must be a list of names');
+        this.#host.env.resources.check(e.options.resources);
+      }
       args = encodeValue(e.args);
     } catch (err) {
       return e.reject(err);
@@ -264,6 +272,23 @@ export class ActivitySteps {
 
   #dispatch(live: LiveStep, attempt: number): void {
     if (this.#host.isFinal() || live.done) return;
+    const resources = live.options.resources;
+    if (resources && resources.length > 0) {
+      // The attempt waits for its resources; its timeouts start once it runs.
+      live.claim = this.#host.env.resources.claim(resources, () => this.#run(live, attempt));
+      return;
+    }
+    this.#run(live, attempt);
+  }
+
+  /** True while the attempt of `step` waits for a resource (for the execution's tasks). */
+  waitingForResource(step: number): boolean {
+    const claim = this.#live.get(step)?.claim;
+    return claim !== undefined && !claim.granted;
+  }
+
+  #run(live: LiveStep, attempt: number): void {
+    if (this.#host.isFinal() || live.done) return;
     const { pool, clock, activities } = this.#host.env;
     const taskId = pool.taskId();
     live.attempt = attempt;
@@ -367,6 +392,8 @@ export class ActivitySteps {
   }
 
   #clearAttempt(live: LiveStep): void {
+    live.claim?.release();
+    live.claim = undefined;
     live.taskId = undefined;
     live.attemptStartedAt = undefined;
     this.#clearTimer(live, 'attemptTimer');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import type { ActivityPool } from '../../src/pool/activity-pool.js';
+import type { ResourceLimiter } from '../../src/pool/resources.js';
 import type { Journal } from '../../src/store/journal.js';
 import type { RegistryActor } from '../registry.js';
 import type { ExecutionRecord } from './history.js';
@@ -12,6 +13,8 @@ export type ActivityCatalog = ReadonlyMap<string, string>;
 export interface ExecutionEnv {
   journal: Journal;
   pool: ActivityPool;
+  /** Named concurrency limits across all executions. */
+  resources: ResourceLimiter;
   clock: Clock;
   logger: Logger;
   activities: ActivityCatalog;
