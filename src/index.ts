@@ -16,6 +16,7 @@ export {
 } from './workflow.js';
 export { activityContext, type ActivityContext } from './activity-context.js';
 export type { ExecutionHandle, ExecutionInfo, ExecutionStatus } from './executions/handle.js';
+export type { LogLine } from './executions/execution-log.js';
 export type { HistoryEvent } from '../actors/execution/history.js';
 export type { RuntimeOptions } from './options.js';
 export type { Durability } from './store/journal.js';

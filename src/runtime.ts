@@ -1,6 +1,7 @@
 import { startRegistry, type RegistryActor } from '../actors/registry.js';
 import { InvalidArgumentError, ExecutionNotFoundError, RuntimeClosedError } from './errors.js';
 import { isWorkflow, loadActivities, loadWorkflows } from './executions/catalog.js';
+import { executionLogger } from './executions/execution-log.js';
 import { ExecutionHandle, toInfo, type ExecutionInfo, type ExecutionStatus } from './executions/handle.js';
 import { Supervisor } from './executions/supervisor.js';
 import { Locks } from './locks.js';
@@ -101,6 +102,7 @@ export class Runtime {
         resources,
         clock: resolved.clock,
         logger: resolved.logger,
+        executionLogger: executionLogger(journal, resolved.logger.level),
         activities,
         registry: actor,
       },

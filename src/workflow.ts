@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { InvalidArgumentError } from './errors.js';
 import type { LockGrant } from './locks.js';
 import type { Setting } from './settings.js';
@@ -62,6 +63,11 @@ export interface WorkflowContext {
   readonly workflow: string;
   /** The input the execution was started with: `{ args, kwargs }`. */
   readonly input: { args: unknown[]; kwargs?: Record<string, unknown> };
+  /**
+   * A pino logger tagged with the execution id and the workflow: its lines are printed and
+   * stored with the execution (`handle.logs()`), once: replay does not write them again.
+   */
+  readonly log: Logger;
   /**
    * Typed activity stubs. Each call returns a promise that is a future: start several, then
    * await them, and they run in parallel.

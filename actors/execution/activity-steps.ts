@@ -86,6 +86,13 @@ export class ActivitySteps {
   }
 
   /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */
+  /** The highest step the history holds (0 when none). */
+  lastRecordedStep(): number {
+    let last = 0;
+    for (const step of this.#past.keys()) if (step > last) last = step;
+    return last;
+  }
+
   unreplayed(): { step: number; recorded: string } | undefined {
     let last = 0;
     for (const step of this.#past.keys()) if (step > last) last = step;

@@ -147,6 +147,13 @@ export class EffectSteps {
     for (const live of waiters) if (!this.#deliver(live)) break;
   }
 
+  /** The highest step the history holds (0 when none). */
+  lastRecordedStep(): number {
+    let last = 0;
+    for (const step of this.#past.keys()) if (step > last) last = step;
+    return last;
+  }
+
   unreplayed(): { step: number; recorded: string } | undefined {
     let last = 0;
     for (const step of this.#past.keys()) if (step > last) last = step;

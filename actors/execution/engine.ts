@@ -82,7 +82,9 @@ export class ExecutionEngine {
       this.#timeoutTimer = this.#env.clock.setTimeout(() => this.#send({ type: 'timeout' }), Math.max(0, left));
     }
     const input = decodeValue<{ args: unknown[]; kwargs?: Record<string, unknown> }>(this.record.input);
-    runWorkflow(this.#definition, this.record.id, input, this.#send);
+    const replayUntil = Math.max(this.activities.lastRecordedStep(), this.effects.lastRecordedStep());
+    const log = this.#env.executionLogger.child({ executionId: this.record.id, workflow: this.#definition.name });
+    runWorkflow(this.#definition, this.record.id, input, this.#send, log, replayUntil);
   }
 
   /**

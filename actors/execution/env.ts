@@ -17,6 +17,8 @@ export interface ExecutionEnv {
   resources: ResourceLimiter;
   clock: Clock;
   logger: Logger;
+  /** The logger behind `ctx.log`: printed and stored with the execution. */
+  executionLogger: Logger;
   activities: ActivityCatalog;
   /** The registry actor: settings and locks are asked of it by message. */
   registry: RegistryActor;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { InvalidArgumentError, toRemoteError, WeftError } from '../../src/errors.js';
 import type { LockGrant } from '../../src/locks.js';
 import { assertName } from '../../src/names.js';
@@ -27,11 +28,19 @@ export function runWorkflow(
   executionId: string,
   input: { args: unknown[]; kwargs?: Record<string, unknown> },
   send: (event: ExecutionEvent) => void,
+  log: Logger,
+  replayUntil: number,
 ): void {
   let step = 0;
+  // While replay re-runs recorded steps, log lines were written the first time: keep quiet.
+  if (replayUntil > 0) log.level = 'silent';
+  const next = (): number => {
+    if (++step >= replayUntil && log.level === 'silent') log.level = 'trace';
+    return step;
+  };
   const call = (activity: string, args: unknown[], options: ActivityOptions): Promise<unknown> => {
     const future = new Promise((resolve, reject) =>
-      send({ type: 'activity.call', step: ++step, activity, args, options, resolve, reject }),
+      send({ type: 'activity.call', step: next(), activity, args, options, resolve, reject }),
     );
     // A future the workflow never awaits must not fail as an unhandled rejection: that
     // would take the whole process down. Awaiting it still throws.
@@ -41,7 +50,7 @@ export function runWorkflow(
 
   const effect = <T>(e: Effect): Promise<T> => {
     const future = new Promise<T>((resolve, reject) =>
-      send({ type: 'effect.call', step: ++step, effect: e, resolve: resolve as (v: unknown) => void, reject }),
+      send({ type: 'effect.call', step: next(), effect: e, resolve: resolve as (v: unknown) => void, reject }),
     );
     future.catch(() => undefined); // as for activities: an unawaited failure must not crash the process
     return future;
@@ -82,6 +91,7 @@ export function runWorkflow(
     executionId,
     workflow: definition.name,
     input,
+    log,
     activities<T>(options: ActivityOptions = {}): ActivityProxies<T> {
       return new Proxy({} as ActivityProxies<T>, {
         get(_, name) {

@@ -1,6 +1,7 @@
 import type { ExecutionRecord, ExecutionStatus, HistoryEvent, RecordedError } from '../../actors/execution/history.js';
 import { errorFromJSON, WorkflowError, type WeftError } from '../errors.js';
 import { decodeValue } from '../store/codec.js';
+import type { LogLine } from './execution-log.js';
 import type { Supervisor } from './supervisor.js';
 
 export type { ExecutionStatus } from '../../actors/execution/history.js';
@@ -69,6 +70,13 @@ export class ExecutionHandle<R = unknown> {
   /** Calls `listener` on every status change until the execution ends; returns an unsubscribe function. */
   subscribe(listener: (update: { id: string; status: ExecutionStatus }) => void): () => void {
     return this.#supervisor.subscribe(this.id, (record) => listener({ id: record.id, status: record.status }));
+  }
+
+  /** The lines its workflow logged through `ctx.log`, oldest first, at `level` or above. */
+  logs(
+    options: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; limit?: number } = {},
+  ): Promise<LogLine[]> {
+    return this.#supervisor.logs(this.id, options);
   }
 
   /** The recorded steps, in order. */

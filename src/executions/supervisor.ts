@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
+import { readLogs, type LogLine } from './execution-log.js';
 import type { Workflow } from '../workflow.js';
 
 interface Active {
@@ -294,6 +295,11 @@ export class Supervisor {
     const active = this.#active.get(target);
     if (active) active.actor.send({ type: 'signal.arrived', signal });
     await this.#env.journal.committed(seq);
+  }
+
+  /** The execution's stored log lines, oldest first. */
+  logs(id: string, options: { level?: string; limit?: number } = {}): Promise<LogLine[]> {
+    return readLogs(this.#env.journal, id, options);
   }
 
   /** Cancels an unfinished execution; answers false when it had already ended. */

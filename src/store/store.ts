@@ -12,6 +12,7 @@ export const RECORD_KINDS = [
   'executions',
   'history',
   'signals',
+  'logs',
 ] as const;
 /** Append only: the write-ahead log stores a kind as its index in this list. */
 export type RecordKind = (typeof RECORD_KINDS)[number];
