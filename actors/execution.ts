@@ -30,6 +30,8 @@ export const executionMachine = setup({
     PENDING: {
       on: {
         start: 'RUNNING',
+        // A signal to an execution still waiting for a slot joins its inbox now.
+        'signal.arrived': { actions: ({ context, event }) => context.engine.effects.signalArrived(event) },
         cancel: {
           target: 'CANCELLED',
           actions: ({ context: { engine }, event }) =>

@@ -274,6 +274,12 @@ export class EffectSteps {
           { type: 'lock.released', step: e.step, name: effect.name, token: effect.token, at },
           () => undefined,
         );
+      case 'signal.send':
+        return this.#record(
+          live,
+          { type: 'signal.sent', step: e.step, name: effect.name, target: effect.target, at },
+          () => undefined,
+        );
       default:
         return;
     }

@@ -304,6 +304,8 @@ export class Supervisor {
 
   /** Cancels an unfinished execution; answers false when it had already ended. */
   async cancel(id: string, reason: string): Promise<boolean> {
+    // A start still in flight (a child just being created) is cancelled once it exists.
+    await this.#starting.get(id)?.catch(() => undefined);
     const active = this.#active.get(id);
     if (!active) {
       if (!(await this.get(id))) throw new ExecutionNotFoundError(id);
