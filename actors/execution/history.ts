@@ -60,6 +60,8 @@ export interface ExecutionRecord {
   /** Encoded result, once SUCCESS. */
   result?: string;
   error?: RecordedError;
+  /** The parent execution, for a child. */
+  parent?: string;
 }
 
 /**

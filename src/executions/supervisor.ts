@@ -76,8 +76,8 @@ export class Supervisor {
       onFinal: (r) => this.#onFinal(r),
       onStatus: (r) => this.#notify(r),
       sendSignal: (target, name, payload, from) => this.#signal(target, name, payload, from),
-      runChild: async (workflow, input, id) => {
-        await this.start(workflow, input, id);
+      runChild: async (workflow, input, id, parentId) => {
+        await this.start(workflow, input, id, parentId);
         return this.waitFinal(id);
       },
       cancelChild: (id, reason) => void this.cancel(id, reason).catch(() => undefined),
@@ -108,6 +108,7 @@ export class Supervisor {
       if (!isFinal(record.status)) unfinished.push(record);
     }
     unfinished.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const recovered: Active[] = [];
     for (const record of unfinished) {
       const definition = this.#workflows.get(record.workflow);
       if (!definition) {
@@ -124,8 +125,11 @@ export class Supervisor {
       const inbox = (await store.range('signals', historyRange(record.id))).map(
         ([, json]) => JSON.parse(json) as SignalRecord,
       );
-      this.#admit(createExecutionActor(this.#env, definition, record, history, inbox));
+      recovered.push(createExecutionActor(this.#env, definition, record, history, inbox));
     }
+    // Everything is loaded before anything runs: a resumed execution's first signal to
+    // another must find that one's inbox already read, and its actor there to deliver to.
+    for (const active of recovered) this.#admit(active);
     return unfinished.length;
   }
 
@@ -134,6 +138,7 @@ export class Supervisor {
     workflowName: string,
     input: { args: unknown[]; kwargs?: Record<string, unknown> },
     id?: string,
+    parent?: string,
   ): Promise<ExecutionRecord> {
     const definition = this.#workflows.get(workflowName);
     if (!definition) return Promise.reject(new WorkflowNotFoundError(workflowName, this.workflowNames));
@@ -155,14 +160,20 @@ export class Supervisor {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const execId = id ?? newExecutionId();
-    const promise = this.#create(definition, execId, encoded, id !== undefined).finally(() =>
+    const promise = this.#create(definition, execId, encoded, id !== undefined, parent).finally(() =>
       this.#starting.delete(execId),
     );
     this.#starting.set(execId, promise);
     return promise;
   }
 
-  async #create(definition: Workflow, id: string, input: string, mayExist: boolean): Promise<ExecutionRecord> {
+  async #create(
+    definition: Workflow,
+    id: string,
+    input: string,
+    mayExist: boolean,
+    parent: string | undefined,
+  ): Promise<ExecutionRecord> {
     const { journal } = this.#env;
     if (mayExist) {
       await journal.applied();
@@ -172,7 +183,8 @@ export class Supervisor {
     if (this.#closed) throw new RuntimeClosedError();
     const now = this.#env.clock.now();
     // With a slot free and nobody queued, it is recorded RUNNING at once: one write, not two.
-    const runNow = this.#slots.size < this.#maxRunning && this.pendingCount === 0;
+    // A child runs at once whatever maxRunning says: its parent holds a slot while it waits for it.
+    const runNow = parent !== undefined || (this.#slots.size < this.#maxRunning && this.pendingCount === 0);
     const record: ExecutionRecord = {
       id,
       workflow: definition.name,
@@ -181,6 +193,7 @@ export class Supervisor {
       input,
       createdAt: now,
       ...(runNow && { startedAt: now }),
+      ...(parent !== undefined && { parent }),
     };
     const seq = journal.write([putExecution(record)]);
     const active = createExecutionActor(this.#env, definition, record, []);
@@ -338,6 +351,12 @@ export class Supervisor {
     this.#active.set(active.engine.record.id, active);
     this.#keepAlive ??= setInterval(() => undefined, 2 ** 30);
     active.actor.start();
+    if (active.engine.record.parent !== undefined) {
+      // Children are not held back: their parents hold slots while they wait for them.
+      this.#slots.add(active.engine.record.id);
+      active.actor.send({ type: 'start' });
+      return;
+    }
     this.#queue.push(active);
     this.#pump();
   }

@@ -222,3 +222,10 @@ it('cancels a child whose parent ends while the child is being started', async (
   });
   expect(await child.status()).toBe('CANCELLED');
 });
+
+it('runs a child even when its parent holds the only running slot (maxRunning: 1)', async () => {
+  const leaf = workflow('leaf', (_ctx, n: number) => Promise.resolve(n * 2));
+  const root = workflow('root', async (ctx, n: number) => (await ctx.child(leaf, n)) + 1);
+  const rt = await open({ workflows: [leaf, root], maxRunning: 1 });
+  expect(await (await rt.start(root, 20)).result()).toBe(41);
+});
