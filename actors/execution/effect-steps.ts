@@ -31,6 +31,8 @@ interface LiveEffect {
   childId?: string;
   /** A lock request the registry has queued: the execution is waiting for it. */
   queued?: boolean;
+  /** A release sent again after a restart (the first may have been applied). */
+  resent?: boolean;
 }
 
 const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
@@ -41,6 +43,7 @@ const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
   'setting.saved',
   'lock.requested',
   'lock.granted',
+  'lock.releasing',
   'lock.released',
   'signal.waiting',
   'signal.received',
@@ -208,10 +211,18 @@ export class EffectSteps {
         const seq = host.append({ type: 'lock.requested', step: e.step, name: effect.name, at: now });
         return host.afterCommit(seq, () => this.#requestLock(live));
       }
-      case 'lock.release':
-        return this.#ask(live, (reply) =>
-          host.env.registry.send({ type: 'lock.release', name: effect.name, token: effect.token, reply }),
-        );
+      case 'lock.release': {
+        // Write-ahead: a release the registry applied but the history never heard of is sent
+        // again after a restart, and its request id makes that harmless.
+        const seq = host.append({
+          type: 'lock.releasing',
+          step: e.step,
+          name: effect.name,
+          token: effect.token,
+          at: now,
+        });
+        return host.afterCommit(seq, () => this.#release(live));
+      }
       case 'signal.wait': {
         const deadline = Number.isFinite(effect.timeoutMs) ? now + effect.timeoutMs : null;
         host.append({ type: 'signal.waiting', step: e.step, name: effect.name, deadline, at: now });
@@ -242,8 +253,11 @@ export class EffectSteps {
       live.queued = false;
       this.#waitingLocks--;
     }
-    if (!e.outcome.ok) return this.#fail(live, e.outcome.error, at);
-    const value = e.outcome.value;
+    // Sent again after a restart and the hold is gone: the first release did it (only this
+    // execution releases its own locks).
+    const alreadyReleased = !e.outcome.ok && live.resent && e.outcome.error.code === 'NOT_LOCK_HOLDER';
+    if (!e.outcome.ok && !alreadyReleased) return this.#fail(live, e.outcome.error, at);
+    const value = e.outcome.ok ? e.outcome.value : undefined;
     switch (effect.kind) {
       case 'setting.get': {
         const setting = value as SettingRecord | undefined;
@@ -347,6 +361,9 @@ export class EffectSteps {
         return this.#settleWith(live, () => live.resolve(toGrant(last.grant)));
       case 'lock.requested':
         return this.#requestLock(live); // the same request id: it re-attaches to its place
+      case 'lock.releasing':
+        live.resent = true;
+        return this.#release(live);
       case 'signal.received':
         return this.#settleWith(live, () => live.resolve(decodeValue(last.payload)));
       case 'signal.waiting':
@@ -404,6 +421,18 @@ export class EffectSteps {
         this.#fail(live, error, host.env.clock.now());
       },
     );
+  }
+
+  #release(live: LiveEffect): void {
+    if (live.effect.kind !== 'lock.release' || this.#host.isFinal()) return;
+    const host = this.#host;
+    host.env.registry.send({
+      type: 'lock.release',
+      name: live.effect.name,
+      token: live.effect.token,
+      requestId: `${host.executionId}:${live.step}`,
+      reply: (outcome) => host.send({ type: 'effect.answered', step: live.step, outcome }),
+    });
   }
 
   #requestLock(live: LiveEffect): void {
@@ -488,6 +517,7 @@ function describeEvent(event: HistoryEvent): string {
     case 'lock.requested':
     case 'lock.granted':
       return `lock.acquire ${event.name}`;
+    case 'lock.releasing':
     case 'lock.released':
       return `lock.release ${event.name}`;
     case 'signal.waiting':

@@ -95,6 +95,7 @@ export type HistoryEvent =
   | { type: 'setting.saved'; step: number; name: string; setting: SettingRecord; at: number }
   | { type: 'lock.requested'; step: number; name: string; at: number }
   | { type: 'lock.granted'; step: number; name: string; grant: LockGrantRecord; at: number }
+  | { type: 'lock.releasing'; step: number; name: string; token: number; at: number }
   | { type: 'lock.released'; step: number; name: string; token: number; at: number }
   | { type: 'signal.waiting'; step: number; name: string; deadline: number | null; at: number }
   | { type: 'signal.received'; step: number; name: string; seq: number; payload: string; at: number }

@@ -24,6 +24,8 @@ interface Holder {
   count: number;
   ttlMs?: number;
   expiresAt?: number;
+  /** Release requests already applied to this hold (reentrant counts), so a re-sent one changes nothing. */
+  releases?: string[];
 }
 
 interface Waiter {
@@ -130,8 +132,10 @@ export class LockTable {
     const entry = this.#locks.get(m.name);
     const h = entry?.holder;
     if (!entry || !h || h.token !== m.token) return this.replies.fail(m.reply, new NotLockHolderError(m.name, m.token));
+    if (m.requestId !== undefined && h.releases?.includes(m.requestId)) return this.replies.ok(m.reply, undefined);
     if (h.count > 1) {
       h.count--;
+      if (m.requestId !== undefined) h.releases = [...(h.releases ?? []), m.requestId];
       this.#persistLock(entry);
     } else this.#free(entry);
     // After the writes: a reply waits for the batch pending when it is issued.

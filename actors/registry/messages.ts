@@ -80,7 +80,8 @@ export type LockRequest =
     }
   /** Withdraws a waiting acquire; the acquire itself gets the outcome. */
   | { type: 'lock.cancel'; requestId: string; error: WeftError }
-  | { type: 'lock.release'; name: string; token: number; reply: Reply<void> }
+  /** `requestId` makes a release idempotent: sent again (after a restart), it changes nothing. */
+  | { type: 'lock.release'; name: string; token: number; requestId?: string; reply: Reply<void> }
   | { type: 'lock.renew'; name: string; token: number; reply: Reply<LockGrantRecord> }
   | { type: 'lock.releaseAll'; holder: string; reply: Reply<number> }
   | { type: 'lock.list'; reply: Reply<LockInfoRecord[]> };

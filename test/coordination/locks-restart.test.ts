@@ -43,6 +43,7 @@ it('keeps a held lock across a reopen, held by the execution, and releases it wh
   expect(history.filter((e) => e.type.startsWith('lock.')).map((e) => e.type)).toEqual([
     'lock.requested',
     'lock.granted',
+    'lock.releasing',
     'lock.released',
   ]);
   expect(history.find((e) => e.type === 'lock.released')).toMatchObject({ token: before?.holder?.token });

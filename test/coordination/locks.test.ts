@@ -78,12 +78,13 @@ it('withLock releases the lock when its fn returns and when it throws', async ()
       'lock.requested',
       'lock.granted',
       'value.recorded',
+      'lock.releasing',
       'lock.released',
       'lock.requested',
       'lock.granted',
     ]);
     expect(history[1]).toMatchObject({ grant: { holder: handle.id } });
-    expect(history[3]).toMatchObject({
+    expect(history[4]).toMatchObject({
       type: 'lock.released',
       token: (history[1] as { grant: { token: number } }).grant.token,
     });
@@ -96,7 +97,12 @@ it('withLock releases the lock before an uncaught error fails the execution', as
   const rt = await open({ workflows: WORKFLOWS });
   const handle = await rt.start(failsInLock);
   expect((await rejection(handle.result())).code).toBe('WORKFLOW_ERROR');
-  expect((await handle.history()).map((e) => e.type)).toEqual(['lock.requested', 'lock.granted', 'lock.released']);
+  expect((await handle.history()).map((e) => e.type)).toEqual([
+    'lock.requested',
+    'lock.granted',
+    'lock.releasing',
+    'lock.released',
+  ]);
   expect(await rt.locks.list()).toEqual([]);
 });
 
