@@ -22,6 +22,9 @@ interface ExecutionContext {
 export const executionMachine = setup({
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's typing idiom
   types: {} as { context: ExecutionContext; events: ExecutionEvent; input: ExecutionContext },
+  actions: {
+    refreshWaiting: ({ context }) => context.engine.refreshWaiting(),
+  },
 }).createMachine({
   id: 'execution',
   context: ({ input }) => input,
@@ -31,7 +34,9 @@ export const executionMachine = setup({
       on: {
         start: 'RUNNING',
         // A signal to an execution still waiting for a slot joins its inbox now.
-        'signal.arrived': { actions: ({ context, event }) => context.engine.effects.signalArrived(event) },
+        'signal.arrived': {
+          actions: [({ context, event }) => context.engine.effects.signalArrived(event), 'refreshWaiting'],
+        },
         cancel: {
           target: 'CANCELLED',
           actions: ({ context: { engine }, event }) =>
@@ -41,48 +46,47 @@ export const executionMachine = setup({
     },
     RUNNING: {
       entry: ({ context }) => context.engine.begin(),
-      // The waiting statuses follow from what the workflow waits on, re-checked after every event.
+      // The waiting statuses follow from what the workflow waits on: the engine says when that
+      // changes, after the event that changed it.
       initial: 'active',
       states: {
-        active: {
-          entry: ({ context }) => context.engine.setStatus('RUNNING'),
-          always: [
-            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_LOCK', target: 'WAITING_LOCK' },
-            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_SIGNAL', target: 'WAITING_SIGNAL' },
-            { guard: ({ context }) => context.engine.waitingStatus() === 'WAITING_CHILD', target: 'WAITING_CHILD' },
-            { guard: ({ context }) => context.engine.waitingStatus() === 'SLEEPING', target: 'SLEEPING' },
-          ],
-        },
-        WAITING_CHILD: {
-          entry: ({ context }) => context.engine.setStatus('WAITING_CHILD'),
-          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_CHILD', target: 'active' },
-        },
-        WAITING_SIGNAL: {
-          entry: ({ context }) => context.engine.setStatus('WAITING_SIGNAL'),
-          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_SIGNAL', target: 'active' },
-        },
-        WAITING_LOCK: {
-          entry: ({ context }) => context.engine.setStatus('WAITING_LOCK'),
-          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'WAITING_LOCK', target: 'active' },
-        },
-        SLEEPING: {
-          entry: ({ context }) => context.engine.setStatus('SLEEPING'),
-          always: { guard: ({ context }) => context.engine.waitingStatus() !== 'SLEEPING', target: 'active' },
-        },
+        active: { entry: ({ context }) => context.engine.setStatus('RUNNING') },
+        WAITING_LOCK: { entry: ({ context }) => context.engine.setStatus('WAITING_LOCK') },
+        WAITING_SIGNAL: { entry: ({ context }) => context.engine.setStatus('WAITING_SIGNAL') },
+        WAITING_CHILD: { entry: ({ context }) => context.engine.setStatus('WAITING_CHILD') },
+        SLEEPING: { entry: ({ context }) => context.engine.setStatus('SLEEPING') },
       },
       on: {
-        'effect.call': { actions: ({ context, event }) => context.engine.effects.call(event) },
-        'effect.answered': { actions: ({ context, event }) => context.engine.effects.answered(event) },
-        'effect.timerDue': { actions: ({ context, event }) => context.engine.effects.timerDue(event) },
-        'effect.lockQueued': { actions: ({ context, event }) => context.engine.effects.lockQueued(event) },
+        'effect.call': { actions: [({ context, event }) => context.engine.effects.call(event), 'refreshWaiting'] },
+        'effect.answered': {
+          actions: [({ context, event }) => context.engine.effects.answered(event), 'refreshWaiting'],
+        },
+        'effect.timerDue': {
+          actions: [({ context, event }) => context.engine.effects.timerDue(event), 'refreshWaiting'],
+        },
+        'effect.lockQueued': {
+          actions: [({ context, event }) => context.engine.effects.lockQueued(event), 'refreshWaiting'],
+        },
         'signal.arrived': { actions: ({ context, event }) => context.engine.effects.signalArrived(event) },
-        'child.ended': { actions: ({ context, event }) => context.engine.effects.childEnded(event) },
-        'activity.call': { actions: ({ context, event }) => context.engine.activities.call(event) },
-        'activity.settled': { actions: ({ context, event }) => context.engine.activities.settled(event) },
-        'activity.heartbeat': { actions: ({ context, event }) => context.engine.activities.heartbeat(event) },
-        'activity.timedOut': { actions: ({ context, event }) => context.engine.activities.timedOut(event) },
-        'activity.retryDue': { actions: ({ context, event }) => context.engine.activities.retryDue(event) },
-        'activity.deadline': { actions: ({ context, event }) => context.engine.activities.deadline(event) },
+        'child.ended': {
+          actions: [({ context, event }) => context.engine.effects.childEnded(event), 'refreshWaiting'],
+        },
+        'activity.call': { actions: [({ context, event }) => context.engine.activities.call(event), 'refreshWaiting'] },
+        'activity.settled': {
+          actions: [({ context, event }) => context.engine.activities.settled(event), 'refreshWaiting'],
+        },
+        'activity.heartbeat': {
+          actions: [({ context, event }) => context.engine.activities.heartbeat(event), 'refreshWaiting'],
+        },
+        'activity.timedOut': {
+          actions: [({ context, event }) => context.engine.activities.timedOut(event), 'refreshWaiting'],
+        },
+        'activity.retryDue': {
+          actions: [({ context, event }) => context.engine.activities.retryDue(event), 'refreshWaiting'],
+        },
+        'activity.deadline': {
+          actions: [({ context, event }) => context.engine.activities.deadline(event), 'refreshWaiting'],
+        },
         'workflow.succeeded': [
           {
             guard: ({ context, event }) => context.engine.succeeded(event.result).error !== undefined,
@@ -93,6 +97,13 @@ export const executionMachine = setup({
             target: 'SUCCESS',
             actions: ({ context, event }) => context.engine.finish('SUCCESS', { result: event.result }),
           },
+        ],
+        'waiting.changed': [
+          { guard: ({ event }) => event.status === 'WAITING_LOCK', target: '.WAITING_LOCK' },
+          { guard: ({ event }) => event.status === 'WAITING_SIGNAL', target: '.WAITING_SIGNAL' },
+          { guard: ({ event }) => event.status === 'WAITING_CHILD', target: '.WAITING_CHILD' },
+          { guard: ({ event }) => event.status === 'SLEEPING', target: '.SLEEPING' },
+          { target: '.active' },
         ],
         'workflow.failed': {
           target: 'FAILED',

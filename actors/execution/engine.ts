@@ -36,6 +36,7 @@ export class ExecutionEngine {
   #seq = 0;
   #timeoutTimer: TimerHandle | undefined;
   #final = false;
+  #shownWaiting: 'RUNNING' | WaitingStatus = 'RUNNING';
 
   constructor(
     env: ExecutionEnv,
@@ -158,6 +159,14 @@ export class ExecutionEngine {
     if (this.effects.waitingChildren > 0) return 'WAITING_CHILD';
     if (this.effects.sleeping > 0) return 'SLEEPING';
     return 'RUNNING';
+  }
+
+  /** Tells the machine when what the workflow waits on changed kind; cheap when it did not. */
+  refreshWaiting(): void {
+    const status = this.waitingStatus();
+    if (status === this.#shownWaiting) return;
+    this.#shownWaiting = status;
+    this.#send({ type: 'waiting.changed', status });
   }
 
   /** Records a change between RUNNING and a waiting status (the machine's substates call it). */

@@ -2,7 +2,7 @@ import type { ActivityOptions } from '../../src/workflow.js';
 import type { AttemptOutcome } from '../../src/pool/activity-pool.js';
 import type { ActivityTimeoutKind } from '../../src/errors.js';
 import type { Outcome } from '../registry/messages.js';
-import type { ExecutionRecord, RecordedError, SignalRecord } from './history.js';
+import type { ExecutionRecord, RecordedError, SignalRecord, WaitingStatus } from './history.js';
 
 /** A step other than an activity, as the workflow asks for it. */
 export type Effect =
@@ -54,6 +54,8 @@ export type ExecutionEvent =
   | { type: 'signal.arrived'; signal: SignalRecord }
   /** A child execution ended (its final status is committed). */
   | { type: 'child.ended'; step: number; child: ExecutionRecord }
+  /** What the workflow waits on changed kind (the engine tells after the event that did it). */
+  | { type: 'waiting.changed'; status: 'RUNNING' | WaitingStatus }
   | { type: 'workflow.succeeded'; result: string }
   | { type: 'workflow.failed'; error: RecordedError }
   | { type: 'cancel'; reason: string }
