@@ -85,7 +85,6 @@ export class ActivitySteps {
     return this.#pending;
   }
 
-  /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */
   /** The highest step the history holds (0 when none). */
   lastRecordedStep(): number {
     let last = 0;
@@ -93,9 +92,9 @@ export class ActivitySteps {
     return last;
   }
 
+  /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */
   unreplayed(): { step: number; recorded: string } | undefined {
-    let last = 0;
-    for (const step of this.#past.keys()) if (step > last) last = step;
+    const last = this.lastRecordedStep();
     if (last <= this.#lastCalledStep) return undefined;
     return { step: last, recorded: `activity ${(this.#past.get(last) as PastStep).scheduled.activity}` };
   }

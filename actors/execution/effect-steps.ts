@@ -157,9 +157,9 @@ export class EffectSteps {
     return last;
   }
 
+  /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */
   unreplayed(): { step: number; recorded: string } | undefined {
-    let last = 0;
-    for (const step of this.#past.keys()) if (step > last) last = step;
+    const last = this.lastRecordedStep();
     if (last <= this.#lastCalledStep) return undefined;
     return { step: last, recorded: describeEvent((this.#past.get(last) as HistoryEvent[])[0] as HistoryEvent) };
   }
