@@ -8,8 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { pino } from 'pino';
+import { codeOf, failure } from './support/weft-error.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock, Runtime, WeftError, type ErrorCode, type LockGrant, type LockInfo } from '../src/index.js';
+import { ManualClock, Runtime, type ErrorCode, type LockGrant, type LockInfo } from '../src/index.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 0, 1);
@@ -26,21 +27,6 @@ async function open(dataDir = tempDir(), clock = new ManualClock(T0)) {
   const rt = await Runtime.open({ dataDir, clock, logger });
   runtimes.push(rt);
   return { rt, clock, dir: dataDir };
-}
-
-/** Runs `fn` and returns the WeftError it throws or rejects with (acquire throws some synchronously). */
-async function failure(fn: () => unknown): Promise<WeftError> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    return err as WeftError;
-  }
-  throw new Error('expected a WeftError, but the call succeeded');
-}
-
-async function codeOf(fn: () => unknown): Promise<ErrorCode> {
-  return (await failure(fn)).code;
 }
 
 /** An acquire that is expected to wait: keeps its outcome so a test can await it later. */

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { codeOf, failure } from './support/weft-error.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, Runtime, WeftError, type Durability, type ErrorCode } from '../src/index.js';
+import { ManualClock, Runtime, type Durability } from '../src/index.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 0, 1);
@@ -29,21 +30,6 @@ async function open(
   const rt = await Runtime.open({ dataDir: dir, clock, logger, durability: options.durability ?? 'fsync' });
   runtimes.push(rt);
   return { rt, clock, dir };
-}
-
-/** Runs `fn` and returns the WeftError it throws or rejects with. */
-async function failure(fn: () => unknown): Promise<WeftError> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    return err as WeftError;
-  }
-  throw new Error('expected a WeftError, but the call succeeded');
-}
-
-async function codeOf(fn: () => unknown): Promise<ErrorCode> {
-  return (await failure(fn)).code;
 }
 
 afterEach(async () => {

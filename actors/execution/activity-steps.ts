@@ -16,7 +16,7 @@ import type { ActivityOptions } from '../../src/workflow.js';
 import type { ExecutionEvent } from './events.js';
 import type { HistoryEvent, RecordedError } from './history.js';
 import { recordError } from './run.js';
-import type { StepHost } from './step-host.js';
+import { lastStep, type StepHost } from './step-host.js';
 
 type Ev<T extends ExecutionEvent['type']> = Extract<ExecutionEvent, { type: T }>;
 type Scheduled = Extract<HistoryEvent, { type: 'activity.scheduled' }>;
@@ -87,9 +87,7 @@ export class ActivitySteps {
 
   /** The highest step the history holds (0 when none). */
   lastRecordedStep(): number {
-    let last = 0;
-    for (const step of this.#past.keys()) if (step > last) last = step;
-    return last;
+    return lastStep(this.#past.keys());
   }
 
   /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */

@@ -14,7 +14,7 @@ import type { LockGrantRecord, Outcome, SettingRecord } from '../registry/messag
 import type { Effect, ExecutionEvent } from './events.js';
 import type { EffectKind, HistoryEvent, RecordedError, SignalRecord } from './history.js';
 import { recordError } from './run.js';
-import type { StepHost } from './step-host.js';
+import { lastStep, type StepHost } from './step-host.js';
 
 type Ev<T extends ExecutionEvent['type']> = Extract<ExecutionEvent, { type: T }>;
 
@@ -152,9 +152,7 @@ export class EffectSteps {
 
   /** The highest step the history holds (0 when none). */
   lastRecordedStep(): number {
-    let last = 0;
-    for (const step of this.#past.keys()) if (step > last) last = step;
-    return last;
+    return lastStep(this.#past.keys());
   }
 
   /** The last recorded step the workflow has not asked for on replay, described; undefined when none. */

@@ -17,3 +17,10 @@ export interface StepHost {
   /** True once the execution ended (or the runtime is closing): no new effects. */
   isFinal(): boolean;
 }
+
+/** The highest step number among `steps` (0 when none): where replay of a history ends. */
+export function lastStep(steps: Iterable<number>): number {
+  let last = 0;
+  for (const step of steps) if (step > last) last = step;
+  return last;
+}
