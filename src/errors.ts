@@ -34,7 +34,13 @@ export type ErrorCode =
   | 'EXECUTION_NOT_FOUND'
   | 'EXECUTION_TIMEOUT'
   | 'EXECUTION_ENDED'
-  | 'SIGNAL_TIMEOUT';
+  | 'SIGNAL_TIMEOUT'
+  | 'INVALID_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'ROUTE_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'DAEMON_UNREACHABLE'
+  | 'CONFIG_INVALID';
 
 export type ErrorContext = Readonly<Record<string, unknown>>;
 
@@ -354,6 +360,63 @@ export class WorkflowError extends WeftError {
       { remoteName: remote.name },
       { cause: rebuildRemote(remote) },
     );
+  }
+}
+
+/** An HTTP request the daemon cannot take: bad JSON, a wrong type, a missing or unknown field. */
+export class InvalidRequestError extends WeftError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('INVALID_REQUEST', message, context);
+  }
+}
+
+export class UnauthorizedError extends WeftError {
+  constructor() {
+    super(
+      'UNAUTHORIZED',
+      'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token from WEFT_TOKEN or the daemon\'s <data folder>/token file',
+    );
+  }
+}
+
+export class RouteNotFoundError extends WeftError {
+  constructor(method: string, url: string) {
+    super('ROUTE_NOT_FOUND', `No route ${method} ${url}; the API is under /api/v1 (see /api/v1/openapi.json)`, {
+      method,
+      url,
+    });
+  }
+}
+
+export class PayloadTooLargeError extends WeftError {
+  constructor(limitBytes: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `The request body is larger than ${limitBytes} bytes; send less, or raise --body-limit`,
+      {
+        limitBytes,
+      },
+    );
+  }
+}
+
+/** The CLI or the client found no daemon at the URL. */
+export class DaemonUnreachableError extends WeftError {
+  constructor(url: string, cause: unknown) {
+    super(
+      'DAEMON_UNREACHABLE',
+      `Cannot reach a weft daemon at ${url}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'Start one with `weft daemon`, or point WEFT_URL / --url at it.',
+      { url },
+      { cause },
+    );
+  }
+}
+
+/** A config file that does not load or does not hold what `weft daemon` needs. */
+export class ConfigError extends WeftError {
+  constructor(file: string, problem: string) {
+    super('CONFIG_INVALID', `Config ${file}: ${problem}`, { file });
   }
 }
 

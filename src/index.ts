@@ -15,7 +15,9 @@ export {
   type RetryPattern,
 } from './workflow.js';
 export { activityContext, type ActivityContext } from './activity-context.js';
-export type { ExecutionHandle, ExecutionInfo, ExecutionStatus } from './executions/handle.js';
+export type { ExecutionHandle, ExecutionInfo, ExecutionStatus, LogLevel } from './executions/handle.js';
+export type { TaskInfo, ExecutionProfile } from './executions/tasks.js';
+export type { RuntimeMetrics, Histogram } from './metrics.js';
 export type { LogLine } from './executions/execution-log.js';
 export type { HistoryEvent } from '../actors/execution/history.js';
 export type { RuntimeOptions } from './options.js';
@@ -65,6 +67,12 @@ export {
   StoreFailedError,
   StoreLockedError,
   VersionConflictError,
+  InvalidRequestError,
+  UnauthorizedError,
+  RouteNotFoundError,
+  PayloadTooLargeError,
+  DaemonUnreachableError,
+  ConfigError,
   type ErrorCode,
   type ErrorContext,
   type SerializedError,

@@ -1,10 +1,11 @@
 import { startRegistry, type RegistryActor } from '../actors/registry.js';
 import { InvalidArgumentError, ExecutionNotFoundError, RuntimeClosedError } from './errors.js';
 import { isWorkflow, loadActivities, loadWorkflows } from './executions/catalog.js';
-import { executionLogger } from './executions/execution-log.js';
+import { executionLogger, LogFeed } from './executions/execution-log.js';
 import { ExecutionHandle, toInfo, type ExecutionInfo, type ExecutionStatus } from './executions/handle.js';
 import { Supervisor } from './executions/supervisor.js';
 import { Locks } from './locks.js';
+import type { RuntimeMetrics } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { ActivityPool } from './pool/activity-pool.js';
 import { ResourceLimiter } from './pool/resources.js';
@@ -95,6 +96,7 @@ export class Runtime {
       concurrentTasksPerWorker: resolved.concurrentTasksPerWorker,
       typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
     });
+    const logFeed = new LogFeed();
     const supervisor = new Supervisor(
       {
         journal,
@@ -102,12 +104,13 @@ export class Runtime {
         resources,
         clock: resolved.clock,
         logger: resolved.logger,
-        executionLogger: executionLogger(journal, resolved.logger.level),
+        executionLogger: executionLogger(journal, resolved.logger.level, logFeed),
         activities,
         registry: actor,
       },
       workflows,
       resolved.maxRunning,
+      logFeed,
     );
     const resumed = await supervisor.recover();
     if (resumed > 0) resolved.logger.info({ resumed }, 'resumed unfinished executions');
@@ -155,8 +158,8 @@ export class Runtime {
       input = { args, ...(kwargs !== undefined && { kwargs }) };
       id = givenId;
     }
-    const record = await supervisor.start(name, input, id);
-    return new ExecutionHandle(supervisor, record.id);
+    const { record, created } = await supervisor.start(name, input, id);
+    return new ExecutionHandle(supervisor, this.#engine.options.clock, record.id, created);
   }
 
   /** A handle on an existing execution; EXECUTION_NOT_FOUND if there is none. */
@@ -164,12 +167,12 @@ export class Runtime {
     this.#assertOpen();
     const { supervisor } = this.#engine;
     if (!(await supervisor.get(id))) throw new ExecutionNotFoundError(id);
-    return new ExecutionHandle(supervisor, id);
+    return new ExecutionHandle(supervisor, this.#engine.options.clock, id);
   }
 
   /** Executions in creation order, filtered by status and workflow, a page at a time. */
   async list(
-    options: { status?: ExecutionStatus; workflow?: string; limit?: number; cursor?: string } = {},
+    options: { status?: ExecutionStatus; workflow?: string; since?: number; limit?: number; cursor?: string } = {},
   ): Promise<ExecutionPage> {
     this.#assertOpen();
     const page = await this.#engine.supervisor.list(options);
@@ -179,6 +182,17 @@ export class Runtime {
   /** The registry actor, for inspection (`getSnapshot()`, `subscribe()`); send it nothing directly. */
   get registryActor(): RegistryActor {
     return this.#engine.registry;
+  }
+
+  /** Counters for monitoring: executions by status, activity latency, pool use, group commits. */
+  metrics(): RuntimeMetrics {
+    const { supervisor, pool, journal } = this.#engine;
+    return {
+      executions: supervisor.statusCounts(),
+      activities: pool.latency(),
+      pools: pool.stats(),
+      journal: { ...journal.stats, batchSize: journal.batchSizes.snapshot() },
+    };
   }
 
   /** Journal counters: batches and ops committed, the largest batch. */

@@ -1,10 +1,14 @@
 import type { ExecutionRecord, ExecutionStatus, HistoryEvent, RecordedError } from '../../actors/execution/history.js';
-import { errorFromJSON, WorkflowError, type WeftError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { errorFromJSON, ExecutionNotFoundError, WorkflowError, type WeftError } from '../errors.js';
 import { decodeValue } from '../store/codec.js';
 import type { LogLine } from './execution-log.js';
+import { profileOf, tasksOf, type ExecutionProfile, type TaskInfo } from './tasks.js';
 import type { Supervisor } from './supervisor.js';
 
 export type { ExecutionStatus } from '../../actors/execution/history.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** An execution as callers see it: values decoded, times as Dates. */
 export interface ExecutionInfo<R = unknown> {
@@ -32,12 +36,17 @@ export interface ExecutionInfo<R = unknown> {
  */
 export class ExecutionHandle<R = unknown> {
   readonly id: string;
+  /** False when `start` was given an id that already existed: this is that execution, and nothing new started. */
+  readonly created: boolean;
   readonly #supervisor: Supervisor;
+  readonly #clock: Clock;
 
   /** @internal */
-  constructor(supervisor: Supervisor, id: string) {
+  constructor(supervisor: Supervisor, clock: Clock, id: string, created = false) {
     this.#supervisor = supervisor;
+    this.#clock = clock;
     this.id = id;
+    this.created = created;
   }
 
   async status(): Promise<ExecutionStatus> {
@@ -73,15 +82,36 @@ export class ExecutionHandle<R = unknown> {
   }
 
   /** The lines its workflow logged through `ctx.log`, oldest first, at `level` or above. */
-  logs(
-    options: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; limit?: number } = {},
-  ): Promise<LogLine[]> {
+  logs(options: { level?: LogLevel; limit?: number } = {}): Promise<LogLine[]> {
     return this.#supervisor.logs(this.id, options);
+  }
+
+  /**
+   * Its log lines as they come: the stored ones, then each new one as the workflow writes
+   * it; the iteration ends when the execution has ended, or when `signal` aborts.
+   *
+   * @example
+   * for await (const line of handle.followLogs({ level: 'info' })) console.log(line.msg);
+   */
+  followLogs(options: { level?: LogLevel; signal?: AbortSignal } = {}): AsyncIterable<LogLine> {
+    return this.#supervisor.followLogs(this.id, options);
   }
 
   /** The recorded steps, in order. */
   async history(): Promise<HistoryEvent[]> {
     return (await this.#supervisor.history(this.id)).map((h) => h.event);
+  }
+
+  /** Its activity steps: state, attempts, and when each was scheduled, started and ended. */
+  async tasks(): Promise<TaskInfo[]> {
+    return tasksOf(await this.history());
+  }
+
+  /** Where its time went: per activity, time waiting and running, and its share of the whole. */
+  async profile(): Promise<ExecutionProfile> {
+    const [record, history] = await Promise.all([this.#supervisor.get(this.id), this.history()]);
+    if (!record) throw new ExecutionNotFoundError(this.id);
+    return profileOf(record, history, this.#clock.now());
   }
 }
 

@@ -3,6 +3,7 @@ import { createExecutionActor, type ExecutionActor } from '../../actors/executio
 import type { ExecutionEngine } from '../../actors/execution/engine.js';
 import type { ExecutionEnv } from '../../actors/execution/env.js';
 import {
+  FINAL_STATUSES,
   historyRange,
   isFinal,
   putExecution,
@@ -21,8 +22,18 @@ import {
 } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
-import { readLogs, type LogLine } from './execution-log.js';
+import { levelNumber, readLogEntries, readLogs, type LogFeed, type LogLine } from './execution-log.js';
 import type { Workflow } from '../workflow.js';
+
+const STATUSES: readonly ExecutionStatus[] = [
+  'PENDING',
+  'RUNNING',
+  'WAITING_LOCK',
+  'WAITING_SIGNAL',
+  'WAITING_CHILD',
+  'SLEEPING',
+  ...FINAL_STATUSES,
+];
 
 interface Active {
   actor: ExecutionActor;
@@ -32,6 +43,8 @@ interface Active {
 export interface ListOptions {
   status?: ExecutionStatus;
   workflow?: string;
+  /** Only executions created at or after this time (epoch ms). */
+  since?: number;
   /** @default 100 */
   limit?: number;
   cursor?: string;
@@ -44,6 +57,12 @@ export interface ExecutionPage {
 
 export type StatusListener = (record: ExecutionRecord) => void;
 
+export interface Started {
+  record: ExecutionRecord;
+  /** False when the id was taken: the existing execution is answered and nothing new starts. */
+  created: boolean;
+}
+
 /**
  * Owns the execution actors: creates them, holds extra ones PENDING beyond `maxRunning`
  * (started in FIFO order), resumes unfinished ones on open, and tells waiters when one ends.
@@ -52,15 +71,20 @@ export class Supervisor {
   readonly #env: ExecutionEnv;
   readonly #workflows: ReadonlyMap<string, Workflow>;
   readonly #maxRunning: number;
+  readonly #logFeed: LogFeed;
   readonly #active = new Map<string, Active>();
   readonly #queue: Active[] = [];
   #queueHead = 0;
   /** Ids of executions holding a running slot. */
   readonly #slots = new Set<string>();
-  readonly #starting = new Map<string, Promise<ExecutionRecord>>();
+  readonly #starting = new Map<string, Promise<Started>>();
   readonly #finalWaiters = new Map<string, Array<(record: ExecutionRecord) => void>>();
   readonly #listeners = new Map<string, Set<StatusListener>>();
   #closed = false;
+  /** Executions in the store by status, kept as statuses change (for metrics). */
+  readonly #statusCounts = new Map<ExecutionStatus, number>();
+  /** The last counted status of each unfinished execution. */
+  readonly #statuses = new Map<string, ExecutionStatus>();
   /** The last signal's arrival number, over the life of the store. */
   #signalSeq = 0;
   /** Keeps the process alive while executions are unfinished (timers are unref'd, pool threads idle). */
@@ -70,7 +94,9 @@ export class Supervisor {
     env: Omit<ExecutionEnv, 'onFinal' | 'onStatus' | 'sendSignal' | 'runChild' | 'cancelChild'>,
     workflows: ReadonlyMap<string, Workflow>,
     maxRunning: number,
+    logFeed: LogFeed,
   ) {
+    this.#logFeed = logFeed;
     this.#env = {
       ...env,
       onFinal: (r) => this.#onFinal(r),
@@ -105,7 +131,11 @@ export class Supervisor {
     const unfinished: ExecutionRecord[] = [];
     for (const [, json] of await store.range('executions')) {
       const record = JSON.parse(json) as ExecutionRecord;
-      if (!isFinal(record.status)) unfinished.push(record);
+      this.#count(undefined, record.status);
+      if (!isFinal(record.status)) {
+        unfinished.push(record);
+        this.#statuses.set(record.id, record.status);
+      }
     }
     unfinished.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const recovered: Active[] = [];
@@ -133,13 +163,16 @@ export class Supervisor {
     return unfinished.length;
   }
 
-  /** Starts an execution, or answers the existing one when `id` is taken. Resolves once it is recorded. */
+  /**
+   * Starts an execution, or answers the existing one when `id` is taken (`created: false`).
+   * Resolves once it is recorded.
+   */
   start(
     workflowName: string,
     input: { args: unknown[]; kwargs?: Record<string, unknown> },
     id?: string,
     parent?: string,
-  ): Promise<ExecutionRecord> {
+  ): Promise<Started> {
     const definition = this.#workflows.get(workflowName);
     if (!definition) return Promise.reject(new WorkflowNotFoundError(workflowName, this.workflowNames));
     if (id !== undefined) {
@@ -149,9 +182,9 @@ export class Supervisor {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
       const starting = this.#starting.get(id);
-      if (starting) return starting;
+      if (starting) return starting.then(({ record }) => ({ record, created: false }));
       const active = this.#active.get(id);
-      if (active) return Promise.resolve(active.engine.record);
+      if (active) return Promise.resolve({ record: active.engine.record, created: false });
     }
     let encoded: string;
     try {
@@ -173,12 +206,12 @@ export class Supervisor {
     input: string,
     mayExist: boolean,
     parent: string | undefined,
-  ): Promise<ExecutionRecord> {
+  ): Promise<Started> {
     const { journal } = this.#env;
     if (mayExist) {
       await journal.applied();
       const existing = await journal.store.get('executions', id);
-      if (existing) return JSON.parse(existing) as ExecutionRecord;
+      if (existing) return { record: JSON.parse(existing) as ExecutionRecord, created: false };
     }
     if (this.#closed) throw new RuntimeClosedError();
     const now = this.#env.clock.now();
@@ -196,6 +229,8 @@ export class Supervisor {
       ...(parent !== undefined && { parent }),
     };
     const seq = journal.write([putExecution(record)]);
+    this.#count(undefined, record.status);
+    this.#statuses.set(id, record.status);
     const active = createExecutionActor(this.#env, definition, record, []);
     if (runNow) {
       // Its first step is dispatched only once that step is committed, so never before this record.
@@ -205,13 +240,13 @@ export class Supervisor {
       this.#slots.add(id);
       active.actor.send({ type: 'start' });
       await journal.committed(seq);
-      return record;
+      return { record, created: true };
     }
     this.#active.set(id, active);
     await journal.committed(seq);
-    if (this.#closed) return record; // recorded PENDING: it starts when the folder is opened again
+    if (this.#closed) return { record, created: true }; // recorded PENDING: it starts when the folder is opened again
     this.#admit(active);
-    return active.engine.record;
+    return { record: active.engine.record, created: true };
   }
 
   /** The execution's current record: live for active ones, from the store otherwise. */
@@ -236,6 +271,8 @@ export class Supervisor {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new InvalidArgumentError('limit', 'it must be an integer from 1 to 1000');
+    if (options.since !== undefined && !Number.isFinite(options.since))
+      throw new InvalidArgumentError('since', 'it must be a time in epoch milliseconds');
     await this.#env.journal.applied();
     const items: ExecutionRecord[] = [];
     let cursor = options.cursor;
@@ -250,6 +287,7 @@ export class Supervisor {
         const record = this.#active.get(key)?.engine.record ?? (JSON.parse(json) as ExecutionRecord);
         if (options.status && record.status !== options.status) continue;
         if (options.workflow && record.workflow !== options.workflow) continue;
+        if (options.since !== undefined && record.createdAt < options.since) continue;
         items.push(record);
         if (items.length === limit) return { items, cursor: key };
       }
@@ -315,6 +353,58 @@ export class Supervisor {
     return readLogs(this.#env.journal, id, options);
   }
 
+  /**
+   * The execution's log lines, stored ones first, then live ones as they are written; ends
+   * once the execution has ended (with its last lines), or when `signal` aborts.
+   */
+  async *followLogs(id: string, options: { level?: string; signal?: AbortSignal } = {}): AsyncGenerator<LogLine> {
+    const { signal } = options;
+    const min = levelNumber(options.level);
+    const live: Array<[string, LogLine]> = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    // Subscribed before reading what is stored, so no line falls between the two.
+    const stopLogs = this.#logFeed.subscribe(id, (key, line) => {
+      if (line.level < min) return;
+      live.push([key, line]);
+      wake?.();
+    });
+    const stopStatus = this.subscribe(id, (record) => {
+      if (!isFinal(record.status)) return;
+      ended = true;
+      wake?.();
+    });
+    const onAbort = (): void => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const record = await this.get(id);
+      if (!record) throw new ExecutionNotFoundError(id);
+      if (isFinal(record.status)) ended = true; // it writes no more lines, committed or not
+      let last = '';
+      for (const [key, line] of await readLogEntries(this.#env.journal, id, { level: options.level ?? 'trace' })) {
+        if (signal?.aborted) return;
+        last = key;
+        yield line;
+      }
+      for (;;) {
+        while (live.length > 0) {
+          const [key, line] = live.shift() as [string, LogLine];
+          if (key <= last) continue; // also read from the store
+          last = key;
+          if (signal?.aborted) return;
+          yield line;
+        }
+        if (ended || signal?.aborted) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      stopLogs();
+      stopStatus();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Cancels an unfinished execution; answers false when it had already ended. */
   async cancel(id: string, reason: string): Promise<boolean> {
     // A start still in flight (a child just being created) is cancelled once it exists.
@@ -374,7 +464,25 @@ export class Supervisor {
     }
   }
 
+  /** Executions by status, every status present. */
+  statusCounts(): Record<ExecutionStatus, number> {
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
+    for (const [status, n] of this.#statusCounts) counts[status] = n;
+    return counts;
+  }
+
+  #count(from: ExecutionStatus | undefined, to: ExecutionStatus): void {
+    if (from !== undefined) this.#statusCounts.set(from, (this.#statusCounts.get(from) ?? 1) - 1);
+    this.#statusCounts.set(to, (this.#statusCounts.get(to) ?? 0) + 1);
+  }
+
   #notify(record: ExecutionRecord): void {
+    const before = this.#statuses.get(record.id);
+    if (before !== record.status) {
+      this.#count(before, record.status);
+      if (isFinal(record.status)) this.#statuses.delete(record.id);
+      else this.#statuses.set(record.id, record.status);
+    }
     for (const listener of this.#listeners.get(record.id) ?? []) listener(record);
   }
 

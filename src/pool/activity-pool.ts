@@ -1,6 +1,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { toRemoteError } from '../errors.js';
+import { HistogramRecorder, LATENCY_BOUNDS, type Histogram } from '../metrics.js';
 import { CONTROL_CHANNEL, type ControlMessage, type WorkerOutcome, type WorkerTask } from './protocol.js';
 
 export interface PoolOptions {
@@ -28,6 +29,8 @@ export class ActivityPool {
   readonly #control = new BroadcastChannel(CONTROL_CHANNEL);
   readonly #heartbeats = new Map<number, (details: unknown) => void>();
   #nextTaskId = 1;
+  /** Attempt latency by task list, activity and outcome (key joined with NUL). */
+  readonly #latency = new Map<string, HistogramRecorder>();
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -46,8 +49,12 @@ export class ActivityPool {
   /** Runs one attempt. Never rejects: a crashed thread or an uncloneable result is an outcome too. */
   async run(taskList: string, task: WorkerTask, onHeartbeat?: (details: unknown) => void): Promise<AttemptOutcome> {
     if (onHeartbeat) this.#heartbeats.set(task.taskId, onHeartbeat);
+    const began = performance.now();
+    let ok = false;
     try {
-      return (await this.#pool(taskList).run(task)) as WorkerOutcome;
+      const outcome = (await this.#pool(taskList).run(task)) as WorkerOutcome;
+      ok = outcome.ok;
+      return outcome;
     } catch (err) {
       const remote = toRemoteError(err);
       if (remote.name === 'DataCloneError')
@@ -58,7 +65,23 @@ export class ActivityPool {
       return { ok: false, crashed: remote.message };
     } finally {
       if (onHeartbeat) this.#heartbeats.delete(task.taskId);
+      this.#observe(taskList, task.activity, ok, (performance.now() - began) / 1000);
     }
+  }
+
+  #observe(taskList: string, activity: string, ok: boolean, seconds: number): void {
+    const key = `${taskList}\u0000${activity}\u0000${ok ? 1 : 0}`;
+    let recorder = this.#latency.get(key);
+    if (!recorder) this.#latency.set(key, (recorder = new HistogramRecorder(LATENCY_BOUNDS)));
+    recorder.observe(seconds);
+  }
+
+  /** Attempt latency in seconds per task list, activity and outcome. */
+  latency(): Array<{ taskList: string; activity: string; ok: boolean; latency: Histogram }> {
+    return [...this.#latency].map(([key, recorder]) => {
+      const [taskList = '', activity = '', ok] = key.split('\u0000');
+      return { taskList, activity, ok: ok === '1', latency: recorder.snapshot() };
+    });
   }
 
   /** Fires the attempt's AbortSignal in its worker. */

@@ -1,4 +1,5 @@
 import { StoreFailedError } from '../errors.js';
+import { BATCH_BOUNDS, HistogramRecorder } from '../metrics.js';
 import type { Store, WriteOp } from './store.js';
 import { WriteAheadLog } from './wal.js';
 
@@ -34,6 +35,8 @@ const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 export class Journal {
   readonly durability: Durability;
   readonly stats: JournalStats = { batches: 0, ops: 0, maxBatch: 0 };
+  /** Writes per group commit, for metrics. */
+  readonly batchSizes = new HistogramRecorder(BATCH_BOUNDS);
   readonly #store: Store;
   readonly #wal: WriteAheadLog | undefined;
   readonly #listeners = new Set<(committedSeq: number) => void>();
@@ -163,6 +166,7 @@ export class Journal {
     const seq = this.#openSeq++;
     this.#open = new Map();
     this.stats.batches++;
+    this.batchSizes.observe(ops.length);
     this.stats.ops += ops.length;
     if (ops.length > this.stats.maxBatch) this.stats.maxBatch = ops.length;
 
