@@ -64,6 +64,8 @@ export async function loadConfig(file: string): Promise<WeftConfig> {
   const unknown = Object.keys(config).filter((key) => !KEYS.has(key));
   if (unknown.length > 0)
     throw new ConfigError(path, `unknown option ${unknown.join(', ')}; known: ${[...KEYS].join(', ')}`);
+  if (!Array.isArray(config.workflows) || config.workflows.length === 0)
+    throw new ConfigError(path, "it loads no workflow: export workflows: ['./workflows.ts', …]");
   const base = dirname(path);
   for (const key of ['workflows', 'activities'] as const) {
     const list = config[key];

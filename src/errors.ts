@@ -40,7 +40,8 @@ export type ErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'DAEMON_UNREACHABLE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'INTERNAL';
 
 export type ErrorContext = Readonly<Record<string, unknown>>;
 

@@ -21,6 +21,22 @@ export type { RuntimeMetrics, Histogram } from './metrics.js';
 export type { LogLine } from './executions/execution-log.js';
 export type { HistoryEvent } from '../actors/execution/history.js';
 export type { RuntimeOptions } from './options.js';
+export type { WeftConfig } from './config.js';
+export {
+  WeftClient,
+  type WeftClientOptions,
+  type ExecutionView,
+  type ExecutionPageView,
+  type SettingView,
+  type SettingPageView,
+  type LockView,
+  type LockGrantView,
+  type TaskView,
+  type ProfileView,
+  type ProfileRowView,
+  type ResultView,
+  type ErrorView,
+} from './client.js';
 export type { Durability } from './store/journal.js';
 export { ManualClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export type {

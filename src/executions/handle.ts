@@ -59,9 +59,12 @@ export class ExecutionHandle<R = unknown> {
     return toInfo<R>(record);
   }
 
-  /** Resolves with the workflow's return value, or rejects with its error, once the execution ends. */
-  async result(): Promise<R> {
-    const record = await this.#supervisor.waitFinal(this.id);
+  /**
+   * Resolves with the workflow's return value, or rejects with its error, once the execution
+   * ends; rejects with ABORTED if `signal` aborts first (the execution goes on).
+   */
+  async result(options: { signal?: AbortSignal } = {}): Promise<R> {
+    const record = await this.#supervisor.waitFinal(this.id, options.signal);
     if (record.status === 'SUCCESS') return decodeValue<R>(record.result ?? 'Jnull');
     throw errorOf(record.error);
   }

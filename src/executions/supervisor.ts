@@ -14,6 +14,7 @@ import {
   signalKey,
 } from '../../actors/execution/history.js';
 import {
+  AbortedError,
   ExecutionEndedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
@@ -295,14 +296,28 @@ export class Supervisor {
     }
   }
 
-  /** Resolves with the final record once the execution ends. */
-  async waitFinal(id: string): Promise<ExecutionRecord> {
+  /** Resolves with the final record once the execution ends; rejects with ABORTED if `signal` aborts first. */
+  async waitFinal(id: string, signal?: AbortSignal): Promise<ExecutionRecord> {
     const record = await this.get(id);
     if (!record) throw new ExecutionNotFoundError(id);
     if (isFinal(record.status) && !this.#active.has(id)) return record;
-    return new Promise((resolve) => {
+    if (signal?.aborted) throw new AbortedError(`waiting for execution ${id} to end`);
+    return new Promise((resolve, reject) => {
       const waiters = this.#finalWaiters.get(id) ?? [];
-      waiters.push(resolve);
+      const waiter = (final: ExecutionRecord): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(final);
+      };
+      // A long-poll that gives up must not leave its waiter behind for a days-long execution.
+      const onAbort = (): void => {
+        const list = this.#finalWaiters.get(id);
+        const at = list?.indexOf(waiter) ?? -1;
+        if (list && at >= 0) list.splice(at, 1);
+        if (list?.length === 0) this.#finalWaiters.delete(id);
+        reject(new AbortedError(`waiting for execution ${id} to end`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.push(waiter);
       this.#finalWaiters.set(id, waiters);
     });
   }

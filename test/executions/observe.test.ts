@@ -118,3 +118,14 @@ it('counts executions by status, activity latency, pool use and group commits', 
   expect(gate?.latency.count).toBe(1);
   expect(gate?.latency.counts.reduce((a, b) => a + b, 0)).toBe(1);
 });
+
+it('stops waiting for a result when the signal aborts, and the execution goes on', async () => {
+  const rt = await open({ workflows: WORKFLOWS, activities: [ACTIVITIES] });
+  const handle = await rt.start(awaitGo);
+  const controller = new AbortController();
+  const waiting = handle.result({ signal: controller.signal });
+  controller.abort();
+  await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+  await handle.signal('go', 7);
+  expect(await handle.result()).toBe(7);
+});
