@@ -85,7 +85,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     process.stdout.write(
       `weft daemon listening on ${url}\n` +
         (file ? `token file: ${file}\n` : 'token: from WEFT_TOKEN\n') +
-        `try: weft list --url ${url}${file ? ` --data ${dataDir}` : ''}\n`,
+        `try: ${tryLine(url, file && dataDir)}\n`,
     );
     if (!configFile) logger.warn('no config file (weft.config.ts/.js/.mjs here, or --config): no workflows are loaded');
     return {
@@ -100,6 +100,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     await runtime.close();
     throw err;
   }
+}
+
+/** A CLI line that reaches this daemon, leaving out what the CLI finds by default. */
+function tryLine(url: string, dataDir: string | undefined): string {
+  const args = ['weft list --header'];
+  if (url !== 'http://127.0.0.1:7420') args.push(`--url ${url}`);
+  if (dataDir && dataDir !== resolve('weft-data')) args.push(`--data ${dataDir}`);
+  return args.join(' ');
 }
 
 function envPort(value: string | undefined): number | undefined {
