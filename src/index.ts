@@ -36,7 +36,7 @@ export {
   type ProfileRowView,
   type ResultView,
   type ErrorView,
-} from './client.js';
+} from './client/client.js';
 export type { Durability } from './store/journal.js';
 export { ManualClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export type {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverSentEvents } from '../src/client.js';
+import { serverSentEvents } from '../src/client/client.js';
 import { resolveConnection } from '../src/cli/connection.js';
 import { UsageError } from '../src/cli/output.js';
 import { duration, formatTable, isoSeconds, seconds } from '../src/cli/table.js';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { WeftClient } from '../client.js';
+import { WeftClient } from '../client/client.js';
 import { UsageError, type OutputOptions } from './output.js';
 
 export const DEFAULT_HOST = '127.0.0.1';

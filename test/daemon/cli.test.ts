@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WeftClient, type ExecutionView, type LockGrantView, type SettingView } from '../../src/client.js';
+import { WeftClient, type ExecutionView, type LockGrantView, type SettingView } from '../../src/client/client.js';
 import { WeftError } from '../../src/errors.js';
 import type { LogLine } from '../../src/executions/execution-log.js';
 import { cliEnv, daemonTempDir, runCli, startDaemon, type CliResult, type DaemonProcess } from '../fixtures/daemon.js';

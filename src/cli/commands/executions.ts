@@ -9,7 +9,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import type { ExecutionStatus } from '../../../actors/execution/history.js';
-import type { ExecutionView, LogLevel } from '../../client.js';
+import type { ExecutionView, LogLevel } from '../../client/client.js';
 import type { LogLine } from '../../executions/execution-log.js';
 import { clientFor, withClientOptions, type ClientCommandOptions } from '../connection.js';
 import { ExitCode, integer, jsonValue, printJson, printTable, UsageError } from '../output.js';

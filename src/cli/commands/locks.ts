@@ -1,6 +1,6 @@
 /** `weft lock list|acquire|renew|release`: locks, and leases on them for clients. */
 import type { Command } from 'commander';
-import type { LockGrantView } from '../../client.js';
+import type { LockGrantView } from '../../client/client.js';
 import { clientFor, withClientOptions, type ClientCommandOptions } from '../connection.js';
 import { integer, printJson, printTable } from '../output.js';
 import { isoSeconds } from '../table.js';

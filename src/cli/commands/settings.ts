@@ -1,6 +1,6 @@
 /** `weft setting get|set|list|delete`: settings by name. */
 import type { Command } from 'commander';
-import type { SettingView, WeftClient } from '../../client.js';
+import type { SettingView, WeftClient } from '../../client/client.js';
 import { WeftError } from '../../errors.js';
 import { clientFor, withClientOptions, type ClientCommandOptions } from '../connection.js';
 import { integer, jsonValue, printJson, printTable } from '../output.js';
