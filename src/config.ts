@@ -30,6 +30,8 @@ const KEYS = new Set<string>([
   'maxRunning',
   'shutdownGraceMs',
   'resources',
+  'retention',
+  'secretKey',
   'host',
   'port',
   'bodyLimit',

@@ -41,6 +41,13 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'DAEMON_UNREACHABLE'
   | 'CONFIG_INVALID'
+  | 'QUEUE_ELEMENT_NOT_FOUND'
+  | 'CONSTANT_NOT_FOUND'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'SECRET_KEY_MISMATCH'
+  | 'TRIGGER_NOT_FOUND'
+  | 'TRIGGER_EXISTS'
+  | 'INVALID_CRON'
   | 'INTERNAL';
 
 export type ErrorContext = Readonly<Record<string, unknown>>;
@@ -418,6 +425,67 @@ export class DaemonUnreachableError extends WeftError {
 export class ConfigError extends WeftError {
   constructor(file: string, problem: string) {
     super('CONFIG_INVALID', `Config ${file}: ${problem}`, { file });
+  }
+}
+
+export class QueueElementNotFoundError extends WeftError {
+  constructor(id: string) {
+    super('QUEUE_ELEMENT_NOT_FOUND', `No queue element with id ${JSON.stringify(id)}`, { id });
+  }
+}
+
+export class ConstantNotFoundError extends WeftError {
+  constructor(name: string) {
+    super(
+      'CONSTANT_NOT_FOUND',
+      `No constant named ${JSON.stringify(name)}; set it with rt.constants.set or weft constant set`,
+      {
+        name,
+      },
+    );
+  }
+}
+
+export class CredentialNotFoundError extends WeftError {
+  constructor(name: string) {
+    super(
+      'CREDENTIAL_NOT_FOUND',
+      `No credential named ${JSON.stringify(name)}; set it with rt.credentials.set or weft credential set`,
+      {
+        name,
+      },
+    );
+  }
+}
+
+/** The secret key does not decrypt what the store holds: it is not the key the credentials were written with. */
+export class SecretKeyMismatchError extends WeftError {
+  constructor(detail: string) {
+    super(
+      'SECRET_KEY_MISMATCH',
+      `The secret key does not open the stored credentials (${detail}). Use the key they were written with ` +
+        '(WEFT_SECRET_KEY or <data folder>/secret.key), or rotate from it to the new one.',
+    );
+  }
+}
+
+export class TriggerNotFoundError extends WeftError {
+  constructor(name: string) {
+    super('TRIGGER_NOT_FOUND', `No trigger named ${JSON.stringify(name)}`, { name });
+  }
+}
+
+export class TriggerExistsError extends WeftError {
+  constructor(name: string) {
+    super('TRIGGER_EXISTS', `A trigger named ${JSON.stringify(name)} exists; delete it first or pick another name`, {
+      name,
+    });
+  }
+}
+
+export class InvalidCronError extends WeftError {
+  constructor(expression: string, reason: string) {
+    super('INVALID_CRON', `${JSON.stringify(expression)} is not a cron expression: ${reason}`, { expression });
   }
 }
 

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { defaultLogger } from './logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
 import { availableParallelism } from 'node:os';
@@ -36,6 +37,23 @@ export interface RuntimeOptions {
   shutdownGraceMs?: number;
   /** Named concurrency limits for activities' `resources` option, e.g. `{ smtp: 2 }`. @default {} */
   resources?: Readonly<Record<string, number>>;
+  /**
+   * Finished executions (record, history, signals, logs) are pruned once they ended longer
+   * ago than `maxAgeMs`, in the background, `batchSize` at a time every `intervalMs`;
+   * `false` keeps everything. @default { maxAgeMs: 30 days, intervalMs: 1 hour, batchSize: 500 }
+   */
+  retention?: RetentionOptions | false;
+  /**
+   * The key credentials' passwords are encrypted with (AES-256-GCM): 32 bytes in base64.
+   * @default WEFT_SECRET_KEY, else `<dataDir>/secret.key` (created on first open, mode 0600)
+   */
+  secretKey?: string;
+}
+
+export interface RetentionOptions {
+  maxAgeMs?: number;
+  intervalMs?: number;
+  batchSize?: number;
 }
 
 export interface ResolvedOptions {
@@ -51,8 +69,11 @@ export interface ResolvedOptions {
   maxRunning: number;
   shutdownGraceMs: number;
   resources: Readonly<Record<string, number>>;
+  retention: Required<RetentionOptions> | false;
+  secretKey: string | undefined;
 }
 
+const DAY = 24 * 60 * 60 * 1000;
 const DURABILITIES: readonly Durability[] = ['fsync', 'process'];
 
 export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
@@ -68,7 +89,7 @@ export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
   const clock = raw.clock ?? systemClock;
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function')
     throw new InvalidArgumentError('clock', 'it must implement now(), setTimeout() and clearTimeout()');
-  const logger = raw.logger ?? pino({ level: process.env.LOG_LEVEL?.toLowerCase() ?? 'info' }, pino.destination(2));
+  const logger = raw.logger ?? defaultLogger('info');
   const workflows = raw.workflows ?? [];
   if (!Array.isArray(workflows)) throw new InvalidArgumentError('workflows', 'it must be a list');
   const activities = raw.activities ?? [];
@@ -93,5 +114,24 @@ export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
     maxRunning: count('maxRunning', raw.maxRunning, Infinity, 1, true),
     shutdownGraceMs: count('shutdownGraceMs', raw.shutdownGraceMs, 5000, 0),
     resources: raw.resources ?? {},
+    retention: resolveRetention(raw.retention),
+    secretKey: raw.secretKey,
+  };
+}
+
+function resolveRetention(raw: RetentionOptions | false | undefined): Required<RetentionOptions> | false {
+  if (raw === false) return false;
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null))
+    throw new InvalidArgumentError('retention', 'it must be { maxAgeMs?, intervalMs?, batchSize? } or false');
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!(Number.isSafeInteger(v) && v >= 1))
+      throw new InvalidArgumentError(`retention.${name}`, 'it must be a whole number of at least 1');
+    return v;
+  };
+  return {
+    maxAgeMs: positive('maxAgeMs', raw?.maxAgeMs, 30 * DAY),
+    intervalMs: positive('intervalMs', raw?.intervalMs, 60 * 60 * 1000),
+    batchSize: positive('batchSize', raw?.batchSize, 500),
   };
 }

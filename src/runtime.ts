@@ -10,6 +10,13 @@ import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './opt
 import { ActivityPool } from './pool/activity-pool.js';
 import { ResourceLimiter } from './pool/resources.js';
 import { Settings } from './settings.js';
+import type { ServiceContext } from './services.js';
+import { openQueues, type Queues } from './queues.js';
+import { openSecrets, type Constants, type Credentials } from './credentials.js';
+import { openTriggers, type Triggers } from './triggers.js';
+import { Logs } from './logs.js';
+import { startRetention, type Retention, type RetentionPass } from './retention.js';
+import { serviceCalls } from './service-calls.js';
 import { Journal } from './store/journal.js';
 import { openLevelStore } from './store/level-store.js';
 import { openMemoryStore } from './store/memory-store.js';
@@ -36,6 +43,12 @@ export interface ExecutionPage {
 
 interface Engine {
   options: ResolvedOptions;
+  services: ServiceContext;
+  queues: Queues;
+  constants: Constants;
+  credentials: Credentials;
+  retention: Retention;
+  logs: Logs;
   journal: Journal;
   registry: RegistryActor;
   stopRegistry: () => void;
@@ -58,6 +71,9 @@ export class Runtime {
   readonly settings: Settings;
   /** Exclusive locks with FIFO waiters, fencing tokens and leases (see {@link Locks}). */
   readonly locks: Locks;
+  /** Execution logs across executions: query by workflow, level and time; follow live (see {@link Logs}). */
+  readonly logs: Logs;
+  #triggers: Triggers | undefined;
   #engine: Engine;
   #status: RuntimeStatus = 'open';
   #closing: Promise<void> | undefined;
@@ -70,6 +86,31 @@ export class Runtime {
     };
     this.settings = new Settings(registry);
     this.locks = new Locks(registry);
+    this.logs = engine.logs;
+  }
+
+  /** Work queues: elements created, claimed in FIFO order, and marked done or failed (see {@link Queues}). */
+  get queues(): Queues {
+    this.#assertOpen();
+    return this.#engine.queues;
+  }
+
+  /** Named strings (see {@link Constants}). */
+  get constants(): Constants {
+    this.#assertOpen();
+    return this.#engine.constants;
+  }
+
+  /** Usernames and passwords, the passwords encrypted at rest (see {@link Credentials}). */
+  get credentials(): Credentials {
+    this.#assertOpen();
+    return this.#engine.credentials;
+  }
+
+  /** Cron schedules and queue triggers that start workflows (see {@link Triggers}). */
+  get triggers(): Triggers {
+    this.#assertOpen();
+    return this.#triggers as Triggers;
   }
 
   /**
@@ -96,6 +137,15 @@ export class Runtime {
       concurrentTasksPerWorker: resolved.concurrentTasksPerWorker,
       typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
     });
+    const services: ServiceContext = {
+      journal,
+      registry: actor,
+      clock: resolved.clock,
+      logger: resolved.logger,
+      options: resolved,
+    };
+    const queues = await openQueues(services);
+    const { constants, credentials } = await openSecrets(services);
     const logFeed = new LogFeed();
     const supervisor = new Supervisor(
       {
@@ -104,9 +154,10 @@ export class Runtime {
         resources,
         clock: resolved.clock,
         logger: resolved.logger,
-        executionLogger: executionLogger(journal, resolved.logger.level, logFeed),
+        executionLogger: executionLogger(journal, resolved.logger.level, logFeed, resolved.clock),
         activities,
         registry: actor,
+        services: serviceCalls(queues, constants, credentials),
       },
       workflows,
       resolved.maxRunning,
@@ -114,11 +165,31 @@ export class Runtime {
     );
     const resumed = await supervisor.recover();
     if (resumed > 0) resolved.logger.info({ resumed }, 'resumed unfinished executions');
-    return new Runtime({ options: resolved, journal, registry: actor, stopRegistry: stop, pool, supervisor });
+    const rt = new Runtime({
+      options: resolved,
+      services,
+      journal,
+      registry: actor,
+      stopRegistry: stop,
+      pool,
+      supervisor,
+      queues,
+      constants,
+      credentials,
+      retention: startRetention(services, supervisor),
+      logs: new Logs(journal, logFeed),
+    });
+    rt.#triggers = await openTriggers(rt, services);
+    return rt;
   }
 
   get status(): RuntimeStatus {
     return this.#status;
+  }
+
+  /** The names of the registered workflows. */
+  get workflows(): string[] {
+    return this.#engine.supervisor.workflowNames;
   }
 
   /** Where the data lives. */
@@ -184,6 +255,16 @@ export class Runtime {
     return this.#engine.registry;
   }
 
+  /**
+   * Runs a retention pass now (as the timer does every `retention.intervalMs`): prunes the
+   * finished executions that ended longer than `retention.maxAgeMs` ago, `batchSize` per
+   * journal batch. Prunes nothing with `retention: false`.
+   */
+  runRetention(): Promise<RetentionPass> {
+    this.#assertOpen();
+    return this.#engine.retention.runOnce();
+  }
+
   /** Counters for monitoring: executions by status, activity latency, pool use, group commits. */
   metrics(): RuntimeMetrics {
     const { supervisor, pool, journal } = this.#engine;
@@ -208,8 +289,11 @@ export class Runtime {
   close(): Promise<void> {
     if (!this.#closing) {
       this.#status = 'closing';
-      const { journal, stopRegistry, supervisor, pool, options } = this.#engine;
+      const { journal, stopRegistry, supervisor, pool, options, retention, logs } = this.#engine;
       this.#closing = (async () => {
+        await this.#triggers?.close();
+        logs.close();
+        await retention.stop();
         supervisor.close();
         await pool.close(options.shutdownGraceMs);
         await journal.committed().catch(() => undefined);

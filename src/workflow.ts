@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from './errors.js';
 import type { LockGrant } from './locks.js';
+import type { QueueElement } from './queues.js';
 import type { Setting } from './settings.js';
 import { assertName } from './names.js';
 
@@ -109,6 +110,43 @@ export interface WorkflowContext {
   child<A extends unknown[], R>(workflow: Workflow<A, R> | string, ...args: A): Promise<R>;
   /** Runs `fn` holding the lock `name`, and always releases it, also when `fn` throws. */
   withLock<R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R>;
+  /**
+   * A work queue, as OpenOrchestrator's: each operation is a recorded step, so replay answers
+   * the same elements, and a repeat after a crash changes nothing twice.
+   *
+   * @example
+   * const orders = ctx.queue<Order>('orders');
+   * for (let e = await orders.next(); e; e = await orders.next()) {
+   *   await charge(e.data);
+   *   await orders.setStatus(e.id, 'DONE');
+   * }
+   */
+  queue<T = unknown>(name: string): WorkflowQueue<T>;
+  /** A constant's value (a recorded step); CONSTANT_NOT_FOUND when there is none. */
+  constant(name: string): Promise<string>;
+  /**
+   * A credential, password included. Read live on every run and never recorded, so the
+   * password stays out of the history; CREDENTIAL_NOT_FOUND when there is none.
+   */
+  credential(name: string): Promise<{ username: string; password: string }>;
+}
+
+export type QueueStatus = 'NEW' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
+
+export interface WorkflowQueue<T> {
+  create(data?: T, options?: { reference?: string }): Promise<QueueElement<T>>;
+  bulkCreate(elements: Array<{ data?: T; reference?: string }>): Promise<Array<QueueElement<T>>>;
+  /** Claims the oldest NEW element (IN_PROGRESS from then on), or only looks with `claim: false`; undefined when none. */
+  next(options?: { reference?: string; claim?: boolean }): Promise<QueueElement<T> | undefined>;
+  list(options?: {
+    reference?: string;
+    status?: QueueStatus;
+    offset?: number;
+    limit?: number;
+  }): Promise<Array<QueueElement<T>>>;
+  get(id: string): Promise<QueueElement<T>>;
+  setStatus(id: string, status: QueueStatus, message?: string): Promise<QueueElement<T>>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface LockOptions {

@@ -50,6 +50,8 @@ const EFFECT_EVENTS = new Set<HistoryEvent['type']>([
   'signal.sent',
   'child.started',
   'child.ended',
+  'call.requested',
+  'call.completed',
   'step.failed',
 ]);
 
@@ -232,6 +234,11 @@ export class EffectSteps {
         this.#waitingChildren++;
         return host.afterCommit(seq, () => this.#runChild(live, childId));
       }
+      case 'call': {
+        // Write-ahead: after a crash the call is made again with the same request id, which the service dedupes.
+        const seq = host.append({ type: 'call.requested', step: e.step, name: effect.name, at: now });
+        return host.afterCommit(seq, () => this.#callService(live));
+      }
       case 'signal.send':
         return void host.env.sendSignal(effect.target, effect.name, effect.payload, host.executionId).then(
           () => host.send({ type: 'effect.answered', step: e.step, outcome: { ok: true, value: undefined } }),
@@ -292,6 +299,17 @@ export class EffectSteps {
           { type: 'signal.sent', step: e.step, name: effect.name, target: effect.target, at },
           () => undefined,
         );
+      case 'call': {
+        let result: string;
+        try {
+          result = encodeValue(value);
+        } catch (err) {
+          return this.#fail(live, err as WeftError, at);
+        }
+        return this.#record(live, { type: 'call.completed', step: e.step, name: effect.name, result, at }, () =>
+          decodeValue(result),
+        );
+      }
       default:
         return;
     }
@@ -373,6 +391,10 @@ export class EffectSteps {
       case 'child.started':
         this.#waitingChildren++;
         return this.#runChild(live, last.childId); // starting it again finds the same child
+      case 'call.completed':
+        return this.#settleWith(live, () => live.resolve(decodeValue(last.result)));
+      case 'call.requested':
+        return this.#callService(live); // the same request id: the service answers the first outcome
       default:
         return;
     }
@@ -418,6 +440,16 @@ export class EffectSteps {
         this.#waitingChildren--;
         this.#fail(live, error, host.env.clock.now());
       },
+    );
+  }
+
+  #callService(live: LiveEffect): void {
+    if (live.effect.kind !== 'call' || this.#host.isFinal()) return;
+    const host = this.#host;
+    const { op, target, args } = live.effect;
+    host.env.services.call(op, target, args, `${host.executionId}:${live.step}`).then(
+      (value) => host.send({ type: 'effect.answered', step: live.step, outcome: { ok: true, value } }),
+      (error: WeftError) => host.send({ type: 'effect.answered', step: live.step, outcome: { ok: false, error } }),
     );
   }
 
@@ -527,6 +559,9 @@ function describeEvent(event: HistoryEvent): string {
       return `child ${event.workflow}`;
     case 'child.ended':
       return 'child';
+    case 'call.requested':
+    case 'call.completed':
+      return `call ${event.name}`;
     case 'step.failed':
       return event.name !== undefined ? `${event.kind} ${event.name}` : event.kind;
     default:

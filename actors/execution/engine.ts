@@ -1,5 +1,6 @@
 import type { TimerHandle } from '../../src/clock.js';
 import { CancelledError, ExecutionTimeoutError, NonDeterminismError, type SerializedError } from '../../src/errors.js';
+import { putEnded } from '../../src/retention.js';
 import { decodeValue } from '../../src/store/codec.js';
 import type { Workflow } from '../../src/workflow.js';
 import { ActivitySteps } from './activity-steps.js';
@@ -85,7 +86,7 @@ export class ExecutionEngine {
     const input = decodeValue<{ args: unknown[]; kwargs?: Record<string, unknown> }>(this.record.input);
     const replayUntil = Math.max(this.activities.lastRecordedStep(), this.effects.lastRecordedStep());
     const log = this.#env.executionLogger.child({ executionId: this.record.id, workflow: this.#definition.name });
-    runWorkflow(this.#definition, this.record.id, input, this.#send, log, replayUntil);
+    runWorkflow(this.#definition, this.record.id, input, this.#send, log, replayUntil, this.#env.services);
   }
 
   /**
@@ -125,7 +126,8 @@ export class ExecutionEngine {
       ...(outcome.error !== undefined && { error: outcome.error }),
     };
     const record = this.record;
-    const seq = this.#env.journal.write([putExecution(record)]);
+    // Indexed by when it ended in the same batch, so retention finds it without a scan.
+    const seq = this.#env.journal.write([putExecution(record), putEnded(record)]);
     // In the same tick, so in the same batch: every lock it holds or waits for is let go.
     this.#env.registry.send({ type: 'lock.releaseAll', holder: record.id, reply: () => undefined });
     this.#env.onStatus(record);

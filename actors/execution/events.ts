@@ -1,3 +1,4 @@
+import type { ServiceOp } from './env.js';
 import type { ActivityOptions } from '../../src/workflow.js';
 import type { AttemptOutcome } from '../../src/pool/activity-pool.js';
 import type { ActivityTimeoutKind } from '../../src/errors.js';
@@ -16,6 +17,8 @@ export type Effect =
   | { kind: 'lock.release'; name: string; token: number }
   | { kind: 'signal.wait'; name: string; timeoutMs: number }
   | { kind: 'signal.send'; name: string; target: string; payload: string }
+  /** A service call; `name` is `<op> <target>`, which replay compares. */
+  | { kind: 'call'; name: string; op: ServiceOp; target: string; args: unknown[] }
   /** Start (or find again) the child `<parent id>:<step>` and wait for its end. */
   | { kind: 'child'; workflow: string; input: { args: unknown[]; kwargs?: Record<string, unknown> } };
 

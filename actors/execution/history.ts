@@ -14,7 +14,8 @@ export type EffectKind =
   | 'lock.release'
   | 'signal.wait'
   | 'signal.send'
-  | 'child';
+  | 'child'
+  | 'call';
 
 /** A signal in an execution's inbox (kind `signals`, key `<id>\0<seq>`), kept until the execution ends. */
 export interface SignalRecord {
@@ -110,6 +111,8 @@ export type HistoryEvent =
       error?: RecordedError;
       at: number;
     }
+  | { type: 'call.requested'; step: number; name: string; at: number }
+  | { type: 'call.completed'; step: number; name: string; result: string; at: number }
   | { type: 'step.failed'; step: number; kind: EffectKind; name?: string; error: RecordedError; at: number };
 
 export function historyKey(executionId: string, seq: number): string {

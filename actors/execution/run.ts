@@ -11,8 +11,10 @@ import type {
   LockOptions,
   Workflow,
   WorkflowContext,
+  WorkflowQueue,
   WorkflowSetting,
 } from '../../src/workflow.js';
+import type { ServiceCalls, ServiceOp } from './env.js';
 import type { Effect, ExecutionEvent } from './events.js';
 import type { RecordedError } from './history.js';
 
@@ -30,6 +32,7 @@ export function runWorkflow(
   send: (event: ExecutionEvent) => void,
   log: Logger,
   replayUntil: number,
+  services: ServiceCalls,
 ): void {
   let step = 0;
   // While replay re-runs recorded steps, log lines were written the first time: keep quiet.
@@ -87,6 +90,28 @@ export function runWorkflow(
     };
   };
 
+  const queue = <T>(name: string): WorkflowQueue<T> => {
+    assertName('queue name', name);
+    const ask = <R>(op: ServiceOp, ...args: unknown[]): Promise<R> => {
+      try {
+        encodeValue(args); // refuse what cannot be stored, here in the workflow
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      return effect<R>({ kind: 'call', name: `${op} ${name}`, op, target: name, args });
+    };
+    return {
+      create: (data, options = {}) => ask('queue.create', { ...options, ...(data !== undefined && { data }) }),
+      bulkCreate: (elements) => ask('queue.bulkCreate', elements),
+      next: (options = {}) => ask('queue.next', options),
+      list: (options = {}) => ask('queue.list', options),
+      get: (id) => ask('queue.get', id),
+      setStatus: (id, status, message) =>
+        ask('queue.setStatus', id, status, ...(message !== undefined ? [message] : [])),
+      delete: (id) => ask('queue.delete', id),
+    };
+  };
+
   const ctx: WorkflowContext = {
     executionId,
     workflow: definition.name,
@@ -129,6 +154,15 @@ export function runWorkflow(
       const name = typeof workflow === 'string' ? workflow : workflow.name;
       encodeValue(args); // refuse what cannot be stored, here in the parent
       return effect<R>({ kind: 'child', workflow: name, input: { args } });
+    },
+    queue,
+    constant: (name: string) => {
+      assertName('constant name', name);
+      return effect<string>({ kind: 'call', name: `constant.get ${name}`, op: 'constant.get', target: name, args: [] });
+    },
+    credential: (name: string) => {
+      assertName('credential name', name);
+      return services.credential(name);
     },
     withLock: async <R>(name: string, fn: () => Promise<R>, options?: LockOptions): Promise<R> => {
       const lock = setting(name);

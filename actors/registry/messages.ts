@@ -86,11 +86,110 @@ export type LockRequest =
   | { type: 'lock.releaseAll'; holder: string; reply: Reply<number> }
   | { type: 'lock.list'; reply: Reply<LockInfoRecord[]> };
 
+export type QueueStatus = 'NEW' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
+
+/** A queue element as stored: data stays encoded (see `src/store/codec.ts`), times are epoch ms. */
+export interface QueueElementRecord {
+  readonly id: string;
+  readonly queue: string;
+  readonly reference?: string;
+  readonly data?: string;
+  readonly status: QueueStatus;
+  readonly message?: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  /** Store-wide creation number: FIFO order, and newest first in lists. */
+  readonly seq: number;
+  /** Rises by 1 on every change, so a record read from the store can be checked against later writes. */
+  readonly version: number;
+  /** The `next` request that claimed it, while it is IN_PROGRESS. */
+  readonly claimedBy?: string;
+  /** The last request that changed it, so that request re-sent changes nothing. */
+  readonly lastRequest?: string;
+  /** Its id was derived from the creating request's id: deleting it leaves a tombstone, so a re-sent create stays a repeat. */
+  readonly fromRequest?: true;
+}
+
+export interface NewQueueElement {
+  readonly id: string;
+  readonly reference?: string;
+  readonly data?: string;
+  readonly createdBy: string;
+}
+
+/**
+ * What a caller read from the store for an element the actor does not hold in memory (DONE
+ * and FAILED elements live only in the store): everything up to journal seq `seq` was
+ * applied when it read. `deletedBy` is the element's tombstone: the request that deleted
+ * it ('' for none), present only for elements deleted by a request or created by one.
+ */
+export interface QueueStoreRead {
+  readonly seq: number;
+  readonly record?: QueueElementRecord;
+  readonly deletedBy?: string;
+}
+
+/**
+ * The answer to a request about one element that may live only in the store: `read` asks
+ * the caller to read it and send the request again with what it read; `stale` says the
+ * element changed after that read, so read again.
+ */
+export type Probed<T> = { readonly kind: 'done'; readonly value: T } | { readonly kind: 'read' | 'stale' };
+
+export type QueueCreateAnswer =
+  | { readonly kind: 'created'; readonly records: QueueElementRecord[] }
+  /** The request was seen before: its elements are the ones with the ids the caller derived. */
+  | { readonly kind: 'repeat' }
+  | { readonly kind: 'read' | 'stale' };
+
+export interface QueueCounts {
+  readonly queue: string;
+  readonly counts: Readonly<Record<QueueStatus, number>>;
+}
+
+export type QueueRequest =
+  /** One element or many, in one journal write. With a `requestId`, ids are derived from it and `read` probes the first. */
+  | {
+      type: 'queue.create';
+      queue: string;
+      elements: NewQueueElement[];
+      requestId?: string;
+      read?: QueueStoreRead;
+      reply: Reply<QueueCreateAnswer>;
+    }
+  | {
+      type: 'queue.next';
+      queue: string;
+      reference?: string;
+      claim: boolean;
+      requestId?: string;
+      reply: Reply<QueueElementRecord | undefined>;
+    }
+  | { type: 'queue.get'; id: string; read?: QueueStoreRead; reply: Reply<Probed<QueueElementRecord | undefined>> }
+  | {
+      type: 'queue.setStatus';
+      id: string;
+      status: QueueStatus;
+      message?: string;
+      requestId?: string;
+      read?: QueueStoreRead;
+      reply: Reply<Probed<QueueElementRecord | undefined>>;
+    }
+  | { type: 'queue.delete'; id: string; requestId?: string; read?: QueueStoreRead; reply: Reply<Probed<boolean>> }
+  | { type: 'queue.counts'; reply: Reply<QueueCounts[]> };
+
 /** Events the actor sends itself (timers) or receives from the journal. */
 export type RegistryInternalEvent =
   | { type: 'journal.failed'; error: WeftError }
   | { type: 'lock.waitExpired'; requestId: string }
-  | { type: 'lock.leaseExpired'; name: string; token: number };
+  | { type: 'lock.leaseExpired'; name: string; token: number }
+  /** Elements were created in `queue` and committed; the actor emits it to `actor.on('queue.created')`. */
+  | { type: 'queue.created'; queue: string };
 
-export type RegistryRequest = SettingRequest | LockRequest;
+/** What the actor emits (`actor.on(type, …)`). */
+export type RegistryEmitted = { type: 'queue.created'; queue: string };
+
+export type RegistryRequest = SettingRequest | LockRequest | QueueRequest;
 export type RegistryEvent = RegistryRequest | RegistryInternalEvent;

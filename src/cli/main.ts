@@ -9,6 +9,11 @@ import { registerDaemonCommand } from './commands/daemon.js';
 import { registerExecutionCommands } from './commands/executions.js';
 import { registerLockCommands } from './commands/locks.js';
 import { registerSettingCommands } from './commands/settings.js';
+import { registerQueueCommands } from './commands/queues.js';
+import { registerSecretCommands } from './commands/secrets.js';
+import { registerTriggerCommands } from './commands/triggers.js';
+import { registerLogCommands } from './commands/logs.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { exitCodeOf, reportError } from './output.js';
 
 function buildProgram(): Command {
@@ -35,6 +40,11 @@ Example:
   registerExecutionCommands(program);
   registerSettingCommands(program);
   registerLockCommands(program);
+  registerQueueCommands(program);
+  registerSecretCommands(program);
+  registerTriggerCommands(program);
+  registerLogCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 

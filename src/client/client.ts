@@ -8,6 +8,10 @@ import type { LogLine } from '../executions/execution-log.js';
 import { DaemonUnreachableError } from '../errors.js';
 import { pathPart, readJson, Requester, serverSentEvents } from './http.js';
 import { LocksClient } from './locks.js';
+import { LogsClient } from './logs.js';
+import { QueuesClient } from './queues.js';
+import { SecretsClient } from './secrets.js';
+import { TriggersClient } from './triggers.js';
 import { SettingsClient } from './settings.js';
 import type {
   ExecutionPageView,
@@ -20,6 +24,10 @@ import type {
 } from './views.js';
 
 export type * from './views.js';
+export type { QueueElementView, QueueElementInputView, QueueSummaryView } from './queues.js';
+export type { ConstantView, ConstantPageView, CredentialView, CredentialSecretView, RotateKeyView } from './secrets.js';
+export type { TriggerView, TriggerRunView, CronTriggerBody, QueueTriggerBody } from './triggers.js';
+export type { TimeInput, LogQueryOptions, LogPageView } from './logs.js';
 export { serverSentEvents } from './http.js';
 
 /**
@@ -33,12 +41,24 @@ export class WeftClient {
   readonly settings: SettingsClient;
   /** Locks held from outside workflows, as leases. */
   readonly locks: LocksClient;
+  /** Work queues. */
+  readonly queues: QueuesClient;
+  /** Constants and credentials (`secrets.constants`, `secrets.credentials`). */
+  readonly secrets: SecretsClient;
+  /** Cron schedules and queue triggers. */
+  readonly triggers: TriggersClient;
+  /** Logs across executions. */
+  readonly logQuery: LogsClient;
   readonly #http: Requester;
 
   constructor(options: WeftClientOptions) {
     this.#http = new Requester(options.url, options.token);
     this.settings = new SettingsClient(this.#http);
     this.locks = new LocksClient(this.#http);
+    this.queues = new QueuesClient(this.#http);
+    this.secrets = new SecretsClient(this.#http);
+    this.triggers = new TriggersClient(this.#http);
+    this.logQuery = new LogsClient(this.#http);
   }
 
   /** The daemon's base URL. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { pino } from 'pino';
+import { defaultLogger } from '../logger.js';
 import { findConfig, isPort, loadConfig, type WeftConfig } from '../config.js';
 import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { Runtime } from '../runtime.js';
@@ -61,7 +61,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const host = options.host ?? env.WEFT_HOST ?? config.host ?? '127.0.0.1';
   const port = options.port ?? envPort(env.WEFT_PORT) ?? config.port ?? 7420;
   if (!isPort(port)) throw new InvalidArgumentError('port', 'it must be a whole number from 0 to 65535');
-  const logger = config.logger ?? pino({ level: env.LOG_LEVEL?.toLowerCase() ?? 'info' }, pino.destination(2));
+  const logger = config.logger ?? defaultLogger('info');
   const { host: _host, port: _port, bodyLimit: configBodyLimit, ...runtimeOptions } = config;
   const runtime = await Runtime.open({
     ...runtimeOptions,

@@ -13,6 +13,10 @@ import { executionRoutes } from './routes/executions.js';
 import { lockRoutes } from './routes/locks.js';
 import { metaRoutes } from './routes/meta.js';
 import { settingRoutes } from './routes/settings.js';
+import { queueRoutes } from './routes/queues.js';
+import { secretRoutes } from './routes/secrets.js';
+import { triggerRoutes } from './routes/triggers.js';
+import { logRoutes } from './routes/logs.js';
 
 export interface ServerOptions {
   /** The bearer token every request but `GET /health` must carry. */
@@ -112,6 +116,10 @@ export async function buildServer(rt: Runtime, options: ServerOptions): Promise<
   await app.register(executionRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
   await app.register(settingRoutes, { rt, prefix: '/api/v1' });
   await app.register(lockRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
+  await app.register(queueRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
+  await app.register(secretRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
+  await app.register(triggerRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
+  await app.register(logRoutes, { rt, closing: closing.signal, prefix: '/api/v1' });
   return app;
 }
 

@@ -486,6 +486,12 @@ export class Supervisor {
     return counts;
   }
 
+  /** Retention removed these final executions from the store: they leave the counts. */
+  pruned(records: readonly ExecutionRecord[]): void {
+    for (const { status } of records)
+      this.#statusCounts.set(status, Math.max(0, (this.#statusCounts.get(status) ?? 0) - 1));
+  }
+
   #count(from: ExecutionStatus | undefined, to: ExecutionStatus): void {
     if (from !== undefined) this.#statusCounts.set(from, (this.#statusCounts.get(from) ?? 1) - 1);
     this.#statusCounts.set(to, (this.#statusCounts.get(to) ?? 0) + 1);

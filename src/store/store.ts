@@ -13,6 +13,13 @@ export const RECORD_KINDS = [
   'history',
   'signals',
   'logs',
+  'queue-elements',
+  'queue-index',
+  'constants',
+  'credentials',
+  'triggers',
+  'log-times',
+  'ended',
 ] as const;
 /** Append only: the write-ahead log stores a kind as its index in this list. */
 export type RecordKind = (typeof RECORD_KINDS)[number];
