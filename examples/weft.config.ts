@@ -11,6 +11,12 @@ export default {
     './cloud-vm/workflows.ts',
     './report/workflows.ts',
     './approval/workflows.ts',
+    './invoices/workflows.ts',
   ],
-  activities: ['./quickstart/activities.ts', './cloud-vm/activities.ts', './report/activities.ts'],
+  activities: [
+    './quickstart/activities.ts',
+    './cloud-vm/activities.ts',
+    './report/activities.ts',
+    './invoices/activities.ts',
+  ],
 };
