@@ -63,7 +63,13 @@ afterEach(async () => {
 
 async function open(clock: ManualClock, dataDir?: string): Promise<Runtime> {
   if (!dataDir) dirs.push((dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-'))));
-  const rt = await Runtime.open({ dataDir, durability: 'process', clock, logger: pino({ level: 'silent' }) });
+  const rt = await Runtime.open({
+    dataDir,
+    durability: 'process',
+    clock,
+    logger: pino({ level: 'silent' }),
+    retention: false,
+  });
   runtimes.push(rt);
   return rt;
 }

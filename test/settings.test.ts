@@ -27,7 +27,13 @@ async function open(
 ): Promise<{ rt: Runtime; clock: ManualClock; dir: string }> {
   const dir = options.dataDir ?? tempDir();
   const clock = options.clock ?? new ManualClock(T0);
-  const rt = await Runtime.open({ dataDir: dir, clock, logger, durability: options.durability ?? 'fsync' });
+  const rt = await Runtime.open({
+    dataDir: dir,
+    clock,
+    logger,
+    durability: options.durability ?? 'fsync',
+    retention: false,
+  });
   runtimes.push(rt);
   return { rt, clock, dir };
 }

@@ -1,4 +1,7 @@
-/** Benchmark workflows: W1 and latency (`one`), W2 (`chain`), W3 (`fanOut`), W4 (`cpuFanOut`). */
+/**
+ * Benchmark workflows: W1 (`one`), W2 (`chain`), W3 (`fanOut`), W4 (`cpuFanOut`), W8 and
+ * soak (`waitGo`). A daemon loads them through bench/weft.config.ts.
+ */
 import { workflow } from '../../src/index.js';
 import type * as cpu from '../activities/cpu.js';
 import type * as increment from '../activities/increment.js';
@@ -33,4 +36,10 @@ export const cpuFanOut = workflow('bench-cpu-fan-out', async (ctx, n: number, ro
   return digests.length;
 });
 
-export const BENCH_WORKFLOWS = [one, chain, fanOut, cpuFanOut];
+/** Waits for the signal `go`, then answers x + its payload: an execution parked in WAITING_SIGNAL. */
+export const waitGo = workflow('bench-wait-signal', async (ctx, x: number) => {
+  const add = await ctx.waitSignal<number>('go');
+  return x + add;
+});
+
+export const BENCH_WORKFLOWS = [one, chain, fanOut, cpuFanOut, waitGo];
