@@ -9,6 +9,7 @@ import { Constants } from './constants.js';
 import { CredentialNotFoundError, InvalidArgumentError, SecretKeyMismatchError } from './errors.js';
 import { assertName } from './names.js';
 import {
+  KEY_FILE,
   loadSecretKey,
   parseSecretKey,
   seal,
@@ -211,7 +212,7 @@ export class Credentials {
   }
 
   #describeKey(): string {
-    return describeKey(this.#source, this.#file);
+    return describeKey(this.#source);
   }
 
   async #read(name: string): Promise<StoredCredential | undefined> {
@@ -241,8 +242,11 @@ export class Credentials {
   }
 }
 
-/** "the key in <file>", for messages: where the key came from, never the key. */
-function describeKey(source: KeySource, file: KeyFile | undefined): string {
+/**
+ * "the key in secret.key", for messages: where the key came from, never the key, nor the
+ * folder (errors reach HTTP clients; logs name the file in their context).
+ */
+function describeKey(source: KeySource): string {
   switch (source) {
     case 'option':
       return 'the key from the secretKey option';
@@ -251,7 +255,7 @@ function describeKey(source: KeySource, file: KeyFile | undefined): string {
     case 'memory':
       return "this in-memory runtime's random key";
     case 'file':
-      return `the key in ${file?.path ?? 'secret.key'}`;
+      return `the key in ${KEY_FILE}`;
   }
 }
 
@@ -291,8 +295,13 @@ export async function openSecrets(ctx: ServiceContext): Promise<{ constants: Con
     !extraKeys.some((k) => k.fingerprint === storedWith)
   )
     ctx.logger.warn(
-      { storedFingerprint: storedWith, keyFingerprint: loaded.key.fingerprint, source: loaded.source },
-      `the credentials were written with another secret key than ${describeKey(loaded.source, file)}: ` +
+      {
+        storedFingerprint: storedWith,
+        keyFingerprint: loaded.key.fingerprint,
+        source: loaded.source,
+        ...(file && { keyFile: file.path }),
+      },
+      `the credentials were written with another secret key than ${describeKey(loaded.source)}: ` +
         'reading them fails with SECRET_KEY_MISMATCH until the right key is given',
     );
   return { constants: new Constants(ctx), credentials };

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, WeftError } from './errors.js';
 import {
   LEVELS,
   logKey,
@@ -43,6 +43,21 @@ export interface LogFollowOptions {
   level?: LogLevel;
   /** Ends the follow. */
   signal?: AbortSignal;
+}
+
+/**
+ * Lines a follow holds for a reader that is slower than they are written. Past it the follow
+ * ends with ABORTED ({@link fellBehind}) instead of holding lines without bound.
+ */
+export const FOLLOW_BUFFER_LINES = 10_000;
+
+/** @internal What a follow whose reader fell behind ends with, after the lines it held. */
+export function fellBehind(): WeftError {
+  return new WeftError(
+    'ABORTED',
+    `The reader fell behind by more than ${FOLLOW_BUFFER_LINES.toLocaleString('en')} lines; follow again`,
+    { what: 'log follow', bufferedLines: FOLLOW_BUFFER_LINES },
+  );
 }
 
 /** Store reads per scan chunk: a selective filter still pages in bounded steps. */
@@ -100,7 +115,8 @@ export class Logs {
   /**
    * Lines as they are written from now on (subscribed at the call, before the first
    * `next()`), across executions; ends when `signal` aborts or the runtime closes. Lines
-   * wait in memory for a slow reader.
+   * wait in memory for a slow reader, up to {@link FOLLOW_BUFFER_LINES}: a reader that falls
+   * further behind gets the lines held, then the follow throws ABORTED.
    */
   follow(options: LogFollowOptions = {}): AsyncIterableIterator<LogLine> {
     const filter = filterOf(options);
@@ -108,6 +124,7 @@ export class Logs {
     const buffer: LogLine[] = [];
     let wake: (() => void) | undefined;
     let done = this.#closed || signal?.aborted === true;
+    let behind = false;
     const end = (): void => {
       done = true;
       wake?.();
@@ -115,8 +132,10 @@ export class Logs {
     const unsubscribe = done
       ? () => undefined
       : this.#feed.subscribeAll((_key, line) => {
-          if (!matches(filter, line.executionId, line.workflow, line.level)) return;
-          buffer.push(line);
+          if (behind || !matches(filter, line.executionId, line.workflow, line.level)) return;
+          // The reader is too slow: a line missed now ends the follow, so it takes no more.
+          if (buffer.length >= FOLLOW_BUFFER_LINES) behind = true;
+          else buffer.push(line);
           wake?.();
         });
     if (!done) this.#follows.add(end);
@@ -131,12 +150,14 @@ export class Logs {
     };
     const iterator: AsyncIterableIterator<LogLine> = {
       next: async () => {
-        while (!done && buffer.length === 0) {
+        while (!done && !behind && buffer.length === 0) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
         }
         if (done) return stop();
-        return { done: false, value: buffer.shift() as LogLine };
+        if (buffer.length > 0) return { done: false, value: buffer.shift() as LogLine };
+        stop();
+        throw fellBehind();
       },
       return: () => Promise.resolve(stop()),
       [Symbol.asyncIterator]: () => iterator,

@@ -6,6 +6,7 @@ import type {
   QueueCounts,
   QueueCreateAnswer,
   QueueElementRecord,
+  QueueStatus,
   QueueStoreRead,
 } from '../actors/registry/messages.js';
 import { deletedKey, listPrefix, prefixRange } from '../actors/registry/queue-keys.js';
@@ -15,7 +16,7 @@ import { assertName } from './names.js';
 import type { ServiceContext } from './services.js';
 import { decodeValue, encodeValue } from './store/codec.js';
 
-export type QueueElementStatus = 'NEW' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
+export type QueueElementStatus = QueueStatus;
 export const QUEUE_ELEMENT_STATUSES: readonly QueueElementStatus[] = ['NEW', 'IN_PROGRESS', 'DONE', 'FAILED'];
 
 /** A queue element as read: data decoded afresh on every read. */
@@ -234,8 +235,9 @@ export class Queues {
   }
 
   /**
-   * Calls `listener` after new elements in `queue` are committed (at most once per journal
-   * batch, so claim with `next` until it answers `undefined`). Answers the unsubscribe function.
+   * Calls `listener` after new elements in `queue`, or elements set back to NEW, are committed
+   * (at most once per journal batch, so claim with `next` until it answers `undefined`).
+   * Answers the unsubscribe function.
    */
   watch(queue: string, listener: () => void): () => void {
     assertName('queue name', queue);

@@ -19,6 +19,8 @@ export function putEnded(record: ExecutionRecord): WriteOp {
 const BACKFILLED = 'retention.endedBackfilled';
 /** The first pass after opening comes this soon (or at `intervalMs`, if sooner). */
 const FIRST_PASS_MS = 60_000;
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); longer waits re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RetentionPass {
   /** Executions pruned. */
@@ -67,16 +69,25 @@ export function startRetention(ctx: ServiceContext, supervisor: Supervisor): Ret
 
   const schedule = (ms: number): void => {
     if (!options || stopped) return;
-    timer = ctx.clock.setTimeout(() => {
-      timer = undefined;
-      runOnce().then(
-        () => schedule(options.intervalMs),
-        (err: unknown) => {
-          ctx.logger.error({ err }, 'retention pass failed; the next one retries');
-          schedule(options.intervalMs);
+    const due = ctx.clock.now() + ms;
+    const arm = (): void => {
+      timer = ctx.clock.setTimeout(
+        () => {
+          timer = undefined;
+          if (ctx.clock.now() < due) return arm(); // a long interval, waited out in steps
+          runOnce().then(
+            () => schedule(options.intervalMs),
+            (err: unknown) => {
+              ctx.logger.error({ err }, 'retention pass failed; the next one retries');
+              schedule(options.intervalMs);
+            },
+          );
         },
-      );
-    }, ms); // the system clock's timers are unref'd: a pending pass keeps no process alive
+        // Node fires a longer delay after 1 ms: a pass would run back to back.
+        Math.min(due - ctx.clock.now(), MAX_TIMER_MS),
+      ); // the system clock's timers are unref'd: a pending pass keeps no process alive
+    };
+    arm();
   };
   if (options) schedule(Math.min(options.intervalMs, FIRST_PASS_MS));
 

@@ -131,56 +131,76 @@ export class Runtime {
       throw err;
     }
     journal.onFailure((err) => resolved.logger.error({ err }, 'the store failed; writes are refused until restart'));
-    const { actor, stop } = await startRegistry(journal, resolved.clock);
-    const pool = new ActivityPool({
-      threads: resolved.threads,
-      concurrentTasksPerWorker: resolved.concurrentTasksPerWorker,
-      typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
-    });
-    const services: ServiceContext = {
-      journal,
-      registry: actor,
-      clock: resolved.clock,
-      logger: resolved.logger,
-      options: resolved,
-    };
-    const queues = await openQueues(services);
-    const { constants, credentials } = await openSecrets(services);
-    const logFeed = new LogFeed();
-    const supervisor = new Supervisor(
-      {
+    // A failure from here on undoes what was started, last first: otherwise the folder stays
+    // locked and the next open in this process fails with STORE_LOCKED.
+    const undo: Array<() => unknown> = [];
+    try {
+      const { actor, stop } = await startRegistry(journal, resolved.clock);
+      undo.push(stop);
+      const pool = new ActivityPool({
+        threads: resolved.threads,
+        concurrentTasksPerWorker: resolved.concurrentTasksPerWorker,
+        typescript: [...activities.values()].some((url) => url.endsWith('.ts')),
+      });
+      undo.push(() => pool.close(0));
+      const services: ServiceContext = {
         journal,
-        pool,
-        resources,
+        registry: actor,
         clock: resolved.clock,
         logger: resolved.logger,
-        executionLogger: executionLogger(journal, resolved.logger.level, logFeed, resolved.clock),
-        activities,
+        options: resolved,
+      };
+      const queues = await openQueues(services);
+      const { constants, credentials } = await openSecrets(services);
+      const logFeed = new LogFeed();
+      const supervisor = new Supervisor(
+        {
+          journal,
+          pool,
+          resources,
+          clock: resolved.clock,
+          logger: resolved.logger,
+          executionLogger: executionLogger(journal, resolved.logger.level, logFeed, resolved.clock),
+          activities,
+          registry: actor,
+          services: serviceCalls(queues, constants, credentials),
+        },
+        workflows,
+        resolved.maxRunning,
+        logFeed,
+      );
+      undo.push(() => supervisor.close());
+      const resumed = await supervisor.recover();
+      if (resumed > 0) resolved.logger.info({ resumed }, 'resumed unfinished executions');
+      const retention = startRetention(services, supervisor);
+      undo.push(() => retention.stop());
+      const logs = new Logs(journal, logFeed);
+      undo.push(() => logs.close());
+      const rt = new Runtime({
+        options: resolved,
+        services,
+        journal,
         registry: actor,
-        services: serviceCalls(queues, constants, credentials),
-      },
-      workflows,
-      resolved.maxRunning,
-      logFeed,
-    );
-    const resumed = await supervisor.recover();
-    if (resumed > 0) resolved.logger.info({ resumed }, 'resumed unfinished executions');
-    const rt = new Runtime({
-      options: resolved,
-      services,
-      journal,
-      registry: actor,
-      stopRegistry: stop,
-      pool,
-      supervisor,
-      queues,
-      constants,
-      credentials,
-      retention: startRetention(services, supervisor),
-      logs: new Logs(journal, logFeed),
-    });
-    rt.#triggers = await openTriggers(rt, services);
-    return rt;
+        stopRegistry: stop,
+        pool,
+        supervisor,
+        queues,
+        constants,
+        credentials,
+        retention,
+        logs,
+      });
+      rt.#triggers = await openTriggers(rt, services);
+      return rt;
+    } catch (err) {
+      for (const step of undo.reverse())
+        await Promise.resolve()
+          .then(step)
+          .catch(() => undefined);
+      await journal.committed().catch(() => undefined);
+      await journal.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   get status(): RuntimeStatus {
@@ -290,11 +310,13 @@ export class Runtime {
     if (!this.#closing) {
       this.#status = 'closing';
       const { journal, stopRegistry, supervisor, pool, options, retention, logs } = this.#engine;
+      // Executions stop at once, before anything else can run: what is in flight stays as
+      // recorded and resumes on reopen (a reply arriving later must not be recorded half-way).
+      supervisor.close();
+      logs.close();
       this.#closing = (async () => {
         await this.#triggers?.close();
-        logs.close();
         await retention.stop();
-        supervisor.close();
         await pool.close(options.shutdownGraceMs);
         await journal.committed().catch(() => undefined);
         stopRegistry();

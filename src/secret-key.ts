@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, SecretKeyMismatchError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -36,10 +36,10 @@ export interface LoadedKey {
 }
 
 /** Parses a key given as text; `what` names where it came from, never its value. */
-export function parseSecretKey(text: unknown, what: string): SecretKey {
+export function parseSecretKey(text: unknown, what: string, hint = ''): SecretKey {
   const trimmed = typeof text === 'string' ? text.trim() : '';
   if (!BASE64_KEY.test(trimmed))
-    throw new InvalidArgumentError(what, 'it must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)');
+    throw new InvalidArgumentError(what, 'it must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)' + hint);
   return keyOf(Buffer.from(trimmed, 'base64'));
 }
 
@@ -88,7 +88,11 @@ export class KeyFile {
   }
 
   read(): Promise<SecretKey | undefined> {
-    return readKey(this.path);
+    return readKey(
+      this.path,
+      '. If it is empty or cut short and no credentials were stored with it, delete it (the next open ' +
+        'creates a new key file); else write their key into it',
+    );
   }
 
   readPrevious(): Promise<SecretKey | undefined> {
@@ -98,11 +102,23 @@ export class KeyFile {
   /** Creates the key file with a new random key; if another process won the race, reads its key. */
   async create(): Promise<SecretKey> {
     const key = keyOf(randomBytes(KEY_BYTES));
+    // Written whole and synced under a name of its own, then linked into place: a crash leaves
+    // at most a stray temporary file, never a key file without its key. Unlike rename, link
+    // fails with EEXIST when another process created the key file first.
+    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeSynced(this.path, key, 'wx');
+      await writeSynced(temporary, key, 'wx');
+      await link(temporary, this.path).catch((err: NodeJS.ErrnoException) => {
+        // A file system without hard links: create it in place, as the only way left.
+        if (err.code === 'EPERM' || err.code === 'ENOTSUP' || err.code === 'ENOSYS')
+          return writeSynced(this.path, key, 'wx');
+        throw err;
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       return (await this.read()) as SecretKey;
+    } finally {
+      await rm(temporary, { force: true });
     }
     await syncFolder(this.path);
     return key;
@@ -135,7 +151,8 @@ export class KeyFile {
   }
 }
 
-async function readKey(path: string): Promise<SecretKey | undefined> {
+/** `hint` says what to do about a file that holds no key. */
+async function readKey(path: string, hint = ''): Promise<SecretKey | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -143,7 +160,7 @@ async function readKey(path: string): Promise<SecretKey | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return parseSecretKey(text, `secret key file ${path}`);
+  return parseSecretKey(text, `secret key file ${path}`, hint);
 }
 
 async function writeAtomic(path: string, key: SecretKey): Promise<void> {

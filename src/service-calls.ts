@@ -10,11 +10,15 @@ export function serviceCalls(queues: Queues, constants: Constants, credentials: 
   return {
     call: (op: ServiceOp, target: string, args: unknown[], requestId: string): Promise<unknown> => {
       const [first, second, third] = args;
+      // The request id is `<executionId>:<step>`: elements a workflow creates name its execution.
+      const createdBy = requestId.slice(0, requestId.lastIndexOf(':'));
       switch (op) {
         case 'queue.create':
-          return queues.create(target, { ...(first as Options), requestId });
-        case 'queue.bulkCreate':
-          return queues.bulkCreate(target, first as Array<Options>, { requestId });
+          return queues.create(target, { ...(withCreator(first, createdBy) as Options), requestId });
+        case 'queue.bulkCreate': {
+          const elements = Array.isArray(first) ? first.map((e) => withCreator(e, createdBy)) : first;
+          return queues.bulkCreate(target, elements as Array<Options>, { requestId });
+        }
         case 'queue.next':
           return queues.next(target, { ...(first as Options), requestId });
         case 'queue.list':
@@ -36,4 +40,10 @@ export function serviceCalls(queues: Queues, constants: Constants, credentials: 
       return { username, password };
     },
   };
+}
+
+/** The element with `createdBy` set, unless the workflow set it; what is not an object is left for the check to refuse. */
+function withCreator(element: unknown, createdBy: string): unknown {
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+  return (element as Options).createdBy === undefined ? { ...element, createdBy } : element;
 }

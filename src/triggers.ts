@@ -71,9 +71,10 @@ export interface TriggerRunInfo {
  *   execution runs; after downtime `catchUp` runs none of the missed fires, the latest
  *   (default), or all (the newest 100, each subject to `overlap`).
  * - A queue trigger claims NEW elements up to `concurrency` (default 1) and starts one
- *   execution per element, as `<name>:<elementId>`, with the element `{ id, reference?,
- *   data? }` as its single argument; it sets the element DONE (the result as JSON, cut to
- *   1 KB) or FAILED (`CODE: message`) when the execution ends.
+ *   execution per claim, as `<name>:<elementId>:<claim token>` (so an element set back to
+ *   NEW runs again), with the element `{ id, reference?, data? }` as its single argument; it
+ *   sets the element DONE (the result as JSON, cut to 1 KB) or FAILED (`CODE: message`) when
+ *   the execution ends.
  *
  * @example
  * await rt.triggers.create({ kind: 'cron', name: 'nightly', workflow: 'report', cron: '0 2 * * *', timezone: 'Europe/Oslo' });
@@ -125,7 +126,11 @@ export class Triggers {
     return toTrigger(await this.#ask<TriggerState>((reply) => ({ type: 'trigger.resume', name, reply })));
   }
 
-  /** Deletes the trigger; answers whether there was one. Executions it started go on. */
+  /**
+   * Deletes the trigger; answers whether there was one. Executions it started go on, and a
+   * queue trigger's still set their elements DONE or FAILED when they end (after a restart
+   * too); an element it was claiming but had not started goes back to NEW.
+   */
   delete(name: string): Promise<boolean> {
     return this.#ask<boolean>((reply) => ({ type: 'trigger.delete', name, reply }));
   }
@@ -198,7 +203,13 @@ function toTrigger({ record, running }: TriggerState): Trigger {
     running,
   };
   return record.kind === 'queue'
-    ? { kind: 'queue', ...common, queue: record.queue, concurrency: record.concurrency, claimed: [...record.claimed] }
+    ? {
+        kind: 'queue',
+        ...common,
+        queue: record.queue,
+        concurrency: record.concurrency,
+        claimed: record.claimed.map((c) => c.elementId),
+      }
     : cronTrigger(record, common);
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from './errors.js';
 import type { LockGrant } from './locks.js';
-import type { QueueElement } from './queues.js';
+import type { QueueElement, QueueElementStatus } from './queues.js';
 import type { Setting } from './settings.js';
 import { assertName } from './names.js';
 
@@ -131,7 +131,8 @@ export interface WorkflowContext {
   credential(name: string): Promise<{ username: string; password: string }>;
 }
 
-export type QueueStatus = 'NEW' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
+/** The status of a queue element (the same type as `QueueElementStatus`). */
+export type QueueStatus = QueueElementStatus;
 
 export interface WorkflowQueue<T> {
   create(data?: T, options?: { reference?: string }): Promise<QueueElement<T>>;

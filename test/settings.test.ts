@@ -523,6 +523,18 @@ describe('lifecycle', () => {
     const { rt: rt2 } = await open({ dataDir: dir });
     expect((await rt2.settings.get('s'))?.value).toBe(1);
   });
+
+  it('an open that fails after locking the folder unlocks it: the next open in the process works', async () => {
+    const { rt, dir } = await open();
+    await rt.settings.create('s', 1);
+    await rt.close();
+    // A bad key fails in openSecrets, after the store, the registry and the pool have started.
+    const err = await failure(() => Runtime.open({ dataDir: dir, logger, retention: false, secretKey: 'short' }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toContain('secretKey');
+    const { rt: rt2 } = await open({ dataDir: dir });
+    expect((await rt2.settings.get('s'))?.value).toBe(1);
+  });
 });
 
 describe('list answers in mailbox order', () => {

@@ -86,6 +86,7 @@ export type LockRequest =
   | { type: 'lock.releaseAll'; holder: string; reply: Reply<number> }
   | { type: 'lock.list'; reply: Reply<LockInfoRecord[]> };
 
+/** A queue element's status, declared once: `QueueElementStatus` and the workflow's `QueueStatus` alias it. */
 export type QueueStatus = 'NEW' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
 
 /** A queue element as stored: data stays encoded (see `src/store/codec.ts`), times are epoch ms. */

@@ -51,7 +51,7 @@ export class QueueTable {
   /** Store reads made before this seq may miss a write no longer remembered: they are stale. */
   #floor = 0;
   #seq = 0;
-  /** Queues with a creation notice already waiting for its batch to commit. */
+  /** Queues with a notice (new elements, or one set back to NEW) already waiting for its batch to commit. */
   readonly #noticed = new Set<string>();
 
   constructor(
@@ -170,6 +170,8 @@ export class QueueTable {
     };
     this.#replace(record, current);
     this.replies.ok(m.reply, { kind: 'done', value: record });
+    // Back in line: watchers (a queue trigger) must look again, as for a new element.
+    if (record.status === 'NEW' && current.status !== 'NEW') this.#notice(record.queue);
   }
 
   delete(m: Msg<'queue.delete'>): void {
@@ -294,7 +296,7 @@ export class QueueTable {
     return { type: 'del', kind: 'queue-index', key: countsKey(queue) };
   }
 
-  /** Tells the watchers once the batch holding new elements commits (once per queue and batch). */
+  /** Tells the watchers once the batch holding new (or renewed) elements commits (once per queue and batch). */
   #notice(queue: string): void {
     if (this.#noticed.has(queue)) return;
     this.#noticed.add(queue);

@@ -55,14 +55,25 @@ export interface CronTriggerRecord extends TriggerBase {
   readonly pending: readonly PendingStart[];
 }
 
+/** An element a queue trigger claimed, and the execution it runs in (its id is unique to the claim). */
+export interface QueueClaim {
+  readonly elementId: string;
+  readonly executionId: string;
+}
+
 export interface QueueTriggerRecord extends TriggerBase {
   readonly kind: 'queue';
   readonly queue: string;
   readonly concurrency: number;
   /** Elements this trigger claimed whose outcome is not yet recorded. */
-  readonly claimed: readonly string[];
+  readonly claimed: readonly QueueClaim[];
   /** The request id of a claim on its way (write-ahead: sent again, it answers the same element). */
   readonly claiming?: string;
+  /**
+   * Deleted while it still had claims: kept (under another key, by uid only) until their
+   * executions end and their outcomes are recorded, so no element is left IN_PROGRESS.
+   */
+  readonly deleted?: true;
 }
 
 export type TriggerRecord = CronTriggerRecord | QueueTriggerRecord;

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { TimerHandle } from '../../src/clock.js';
 import type { SchedulerHost } from './host.js';
 import type { InFlight } from './in-flight.js';
 import type {
   ClaimedElement,
+  QueueClaim,
   QueueTriggerRecord,
   SchedulerEvent,
   SchedulerInternalEvent,
@@ -17,15 +18,27 @@ type Msg<T extends SchedulerInternalEvent['type']> = Extract<SchedulerInternalEv
 /** A safety net under the queue's watch: a live trigger looks for work at least this often. */
 export const POLL_MS = 30_000;
 
-/** The id of the execution a queue trigger starts for an element: the same on every attempt. */
-export function queueExecutionId(name: string, elementId: string): string {
-  return `${name}:${elementId}`;
+/** A claim's request id: `<name>:claim:<token>`, the token fresh for every claim. */
+export function claimRequestId(name: string): string {
+  return `${name}:claim:${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The id of the execution a claim starts: `<name>:<elementId>:<token of the claim>`. Unique
+ * to the claim, so an element set back to NEW runs again; derived from the claim's request id,
+ * which is written ahead, so a claim redone after a crash starts (or finds) the same one.
+ * At most 200 + 1 + 36 + 1 + 8 characters: room is left for `:outcome` and a step number.
+ */
+export function queueExecutionId(name: string, elementId: string, requestId: string): string {
+  return `${name}:${elementId}:${requestId.slice(requestId.lastIndexOf(':') + 1)}`;
 }
 
 /**
  * Runs queue triggers: claims NEW elements, up to the trigger's concurrency, and starts one
  * execution per element; when it ends, sets the element DONE (the result as JSON) or FAILED
- * (`CODE: message`). Woken by the queue's watch after each create, and by a slow poll.
+ * (`CODE: message`). Woken by the queue's watch (new elements, elements set back to NEW),
+ * and by a slow poll. A deleted trigger with claims still records their outcomes (see
+ * `TriggerTable.delete`), and claims nothing more.
  *
  * Claims are written ahead: the trigger records the claim's request id (`claiming`) in the
  * batch the claim itself joins, and the claimed element (`claimed`) in the tick the claim's
@@ -50,27 +63,34 @@ export class QueueRunner {
     const claimed = [...record.claimed];
     if (record.claiming !== undefined) {
       const element = await this.host.queues.next(record.queue, { claim: true, requestId: record.claiming });
-      if (element && !claimed.includes(element.id)) claimed.push(element.id);
+      const executionId = element && queueExecutionId(record.name, element.id, record.claiming);
+      if (element && executionId && !claimed.some((c) => c.executionId === executionId))
+        claimed.push({ elementId: element.id, executionId });
     }
-    const keep: string[] = [];
-    for (const elementId of claimed) {
-      const executionId = queueExecutionId(record.name, elementId);
+    const keep: QueueClaim[] = [];
+    for (const claim of claimed) {
+      const { elementId, executionId } = claim;
       try {
         if ((await this.host.ended(executionId)) === undefined) {
           const element = await this.host.queues.get(elementId).catch(() => undefined);
-          // Claimed, then the crash came before the start: it is ours to start.
+          // Claimed, then the crash came before the start: it is ours to start (or, deleted, to put back in line).
           if (element?.status !== 'IN_PROGRESS') continue;
+          if (record.deleted) {
+            await this.host.queues.setStatus(elementId, 'NEW');
+            continue;
+          }
           await this.host.start(record.workflow, { args: [argumentOf(element)] }, executionId);
         }
-        keep.push(elementId);
+        keep.push(claim);
         this.#watch(record.uid, elementId, executionId);
       } catch (err) {
-        keep.push(elementId);
+        keep.push(claim);
         this.host.logger.warn({ err, trigger: record.name, elementId }, 'a queue trigger could not resume an element');
       }
     }
     const { claiming: _, ...rest } = record;
-    if (record.claiming !== undefined || keep.length !== record.claimed.length)
+    if (record.deleted && keep.length === 0) this.table.drop(record);
+    else if (record.claiming !== undefined || keep.length !== record.claimed.length)
       this.table.put({ ...rest, claimed: keep });
   }
 
@@ -87,7 +107,7 @@ export class QueueRunner {
   }
 
   running(record: QueueTriggerRecord): string[] {
-    return record.claimed.map((id) => queueExecutionId(record.name, id));
+    return record.claimed.map((c) => c.executionId);
   }
 
   /**
@@ -97,7 +117,7 @@ export class QueueRunner {
   pump(m: Msg<'queue.pump'>): void {
     const live = this.#live.get(m.uid);
     const record = this.table.byUid(m.uid);
-    if (!live || record?.kind !== 'queue' || record.paused || this.#closed) return;
+    if (!live || record?.kind !== 'queue' || record.paused || record.deleted || this.#closed) return;
     if (live.poll === undefined)
       live.poll = this.host.clock.setTimeout(() => {
         live.poll = undefined;
@@ -121,9 +141,9 @@ export class QueueRunner {
       this.host.logger.warn({ err: m.error, trigger: record?.name }, 'a queue trigger could not look for work');
     if (!live) return;
     live.busy = false;
-    if (!m.found || record?.kind !== 'queue' || record.paused || this.#closed) return;
+    if (!m.found || record?.kind !== 'queue' || record.paused || record.deleted || this.#closed) return;
     live.busy = true;
-    const requestId = `${record.name}:claim:${randomUUID()}`;
+    const requestId = claimRequestId(record.name);
     // The claim joins the batch of this tick, and so does the record saying it is on its way.
     this.table.put({ ...record, claiming: requestId });
     const { uid } = record;
@@ -141,9 +161,13 @@ export class QueueRunner {
     if (live) live.busy = false;
     const record = this.table.byUid(m.uid);
     const { element } = m;
-    if (record?.kind !== 'queue') {
+    if (record?.kind !== 'queue' || record.deleted) {
       // Deleted while the claim was on its way: the element goes back in line.
       if (element) this.inFlight.track(this.host.queues.setStatus(element.id, 'NEW').catch(() => undefined));
+      if (record?.kind === 'queue' && !m.error) {
+        const { claiming: _, ...rest } = record;
+        this.#settle(rest);
+      }
       return;
     }
     const { claiming: _, ...rest } = record;
@@ -156,10 +180,10 @@ export class QueueRunner {
       this.table.put(rest);
       return;
     }
-    this.table.put({ ...rest, claimed: [...record.claimed, element.id] });
+    const executionId = queueExecutionId(record.name, element.id, m.requestId);
+    this.table.put({ ...rest, claimed: [...record.claimed, { elementId: element.id, executionId }] });
     // Closing: the claim is written down, and the start is made on the next open.
     if (this.#closed) return;
-    const executionId = queueExecutionId(record.name, element.id);
     const { uid } = record;
     this.inFlight.track(
       this.host.start(record.workflow, { args: [element] }, executionId).then(
@@ -193,6 +217,8 @@ export class QueueRunner {
   recorded(m: Msg<'queue.recorded'>): void {
     const record = this.table.byUid(m.uid);
     if (record?.kind !== 'queue') return;
+    const claimed = record.claimed.filter((c) => c.executionId !== m.executionId);
+    if (record.deleted) return this.#settle({ ...record, claimed });
     const run = {
       at: this.host.clock.now(),
       outcome: m.outcome.status,
@@ -200,7 +226,6 @@ export class QueueRunner {
       executionId: m.executionId,
       detail: truncateBytes(m.outcome.message, 200),
     };
-    const claimed = record.claimed.filter((id) => id !== m.elementId);
     this.table.put(TriggerTable.withRuns({ ...record, claimed }, [run]));
     this.pump({ type: 'queue.pump', uid: m.uid });
   }
@@ -216,6 +241,12 @@ export class QueueRunner {
     live.unwatch();
     if (live.poll !== undefined) this.host.clock.clearTimeout(live.poll);
     this.#live.delete(uid);
+  }
+
+  /** A deleted trigger's record, kept while it has claims: dropped once it has none. */
+  #settle(record: QueueTriggerRecord): void {
+    if (record.claiming === undefined && record.claimed.length === 0) this.table.drop(record);
+    else this.table.put(record);
   }
 
   #watch(uid: string, elementId: string, executionId: string): void {

@@ -39,9 +39,11 @@ export class TriggerTable {
     private readonly clock: Clock,
   ) {}
 
+  /** Loads every record: the triggers, and the deleted ones still finishing their claims (to recover, not to run). */
   async load(store: Store): Promise<TriggerRecord[]> {
-    for (const [, json] of await store.range('triggers')) this.#remember(JSON.parse(json) as TriggerRecord);
-    return this.all();
+    const records = (await store.range('triggers')).map(([, json]) => JSON.parse(json) as TriggerRecord);
+    for (const record of records) this.#remember(record);
+    return records;
   }
 
   /** The runner of every kind (a dispatcher), told about creates, pauses, resumes and deletes. */
@@ -60,8 +62,14 @@ export class TriggerTable {
   /** Replaces the record (same name and uid) and writes it; everything written in this tick is one batch. */
   put<R extends TriggerRecord>(record: R): R {
     this.#remember(record);
-    this.journal.write([{ type: 'put', kind: 'triggers', key: record.name, value: JSON.stringify(record) }]);
+    this.journal.write([{ type: 'put', kind: 'triggers', key: keyOf(record), value: JSON.stringify(record) }]);
     return record;
+  }
+
+  /** Forgets a deleted queue trigger once the outcomes of its claims are recorded. */
+  drop(record: TriggerRecord): void {
+    this.#byUid.delete(record.uid);
+    this.journal.write([{ type: 'del', kind: 'triggers', key: keyOf(record) }]);
   }
 
   /** Appends runs to the record's history, keeping the newest. */
@@ -105,13 +113,20 @@ export class TriggerTable {
     this.replies.ok(m.reply, this.#state(m.name) as TriggerState);
   }
 
+  /**
+   * Deletes the trigger. A queue trigger with claims keeps its record, marked deleted and
+   * out of the name's way, until their executions end and their outcomes are recorded (on
+   * the next open too); a claim still on its way puts its element back in line.
+   */
   delete(m: Msg<'trigger.delete'>): void {
     const current = this.#byName.get(m.name);
     if (!current) return this.replies.ok(m.reply, false);
     this.#runner?.deactivate(current);
     this.#byName.delete(current.name);
-    this.#byUid.delete(current.uid);
     this.journal.write([{ type: 'del', kind: 'triggers', key: current.name }]);
+    if (current.kind === 'queue' && (current.claimed.length > 0 || current.claiming !== undefined))
+      this.put({ ...current, deleted: true });
+    else this.#byUid.delete(current.uid);
     this.replies.ok(m.reply, true);
   }
 
@@ -121,7 +136,16 @@ export class TriggerTable {
   }
 
   #remember(record: TriggerRecord): void {
-    this.#byName.set(record.name, record);
+    if (!isDeleted(record)) this.#byName.set(record.name, record);
     this.#byUid.set(record.uid, record);
   }
+}
+
+function isDeleted(record: TriggerRecord): boolean {
+  return record.kind === 'queue' && record.deleted === true;
+}
+
+/** A trigger's key is its name; a deleted one's cannot be a name (`~`), so the name is free again at once. */
+function keyOf(record: TriggerRecord): string {
+  return isDeleted(record) ? `~deleted:${record.uid}` : record.name;
 }

@@ -69,7 +69,8 @@ export function resolveConnection(
   } catch {
     throw new UsageError(`the daemon's URL ${JSON.stringify(url)} is not a URL (e.g. http://127.0.0.1:7420)`);
   }
-  const token = options.token ?? env.WEFT_TOKEN ?? readTokenFile(options, env, cwd);
+  // Trimmed, and empty taken as unset, as the daemon does (a token pasted with a newline still works).
+  const token = options.token?.trim() || env.WEFT_TOKEN?.trim() || readTokenFile(options, env, cwd);
   return { url, token };
 }
 

@@ -5,8 +5,8 @@
  */
 import type { ExecutionStatus, HistoryEvent } from '../../actors/execution/history.js';
 import type { LogLine } from '../executions/execution-log.js';
-import { DaemonUnreachableError } from '../errors.js';
-import { pathPart, readJson, Requester, serverSentEvents } from './http.js';
+import { DaemonUnreachableError, type WeftError } from '../errors.js';
+import { eventError, pathPart, readJson, Requester, serverSentEvents } from './http.js';
 import { LocksClient } from './locks.js';
 import { LogsClient } from './logs.js';
 import { QueuesClient } from './queues.js';
@@ -124,14 +124,21 @@ export class WeftClient {
       ...(options.signal && { signal: options.signal }),
     });
     if (!res.body) return;
+    let failure: WeftError | undefined;
     try {
       for await (const event of serverSentEvents(res.body)) {
         if (event.event === 'end') return;
         if (event.event === 'log') yield JSON.parse(event.data) as LogLine;
+        else if (event.event === 'error') {
+          // The daemon could not go on (the reader fell behind, the store failed): not an end.
+          failure = eventError(event.data);
+          break;
+        }
       }
     } catch (err) {
       throw options.signal?.aborted ? options.signal.reason : new DaemonUnreachableError(this.url, err);
     }
+    if (failure) throw failure;
   }
 
   async signal(id: string, name: string, payload?: unknown): Promise<void> {

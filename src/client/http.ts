@@ -84,17 +84,29 @@ export async function readJson(res: Response, url: string): Promise<unknown> {
 /** The daemon's `{ error: { code, message, context } }` as a WeftError with the same code. */
 async function errorOf(res: Response, url: string): Promise<WeftError> {
   const text = await readText(res, url);
+  // Not a weft error body (a proxy in between?): described from the status. INTERNAL is
+  // the daemon's own code for anything without one (see http-errors.ts).
+  return (
+    weftErrorOf(text) ??
+    new WeftError('INTERNAL', `HTTP ${res.status} from ${url}: ${text.slice(0, 200)}`, { status: res.status })
+  );
+}
+
+/** The WeftError the data of a stream's `event: error` carries. */
+export function eventError(data: string): WeftError {
+  return weftErrorOf(data) ?? new WeftError('INTERNAL', `The daemon ended a stream with: ${data.slice(0, 200)}`);
+}
+
+/** `{ error: { code, message, context? } }` as a WeftError with the same code; undefined for other text. */
+function weftErrorOf(text: string): WeftError | undefined {
   try {
     const { error } = JSON.parse(text) as { error?: Partial<ErrorView> };
     if (error && typeof error.code === 'string' && typeof error.message === 'string')
       return new WeftError(error.code, error.message, error.context ?? {});
   } catch {
-    // Not a weft error body (a proxy in between?): described below from the status.
+    // Not JSON.
   }
-  // INTERNAL is the daemon's own code for anything without one (see http-errors.ts).
-  return new WeftError('INTERNAL', `HTTP ${res.status} from ${url}: ${text.slice(0, 200)}`, {
-    status: res.status,
-  });
+  return undefined;
 }
 
 interface ServerSentEvent {

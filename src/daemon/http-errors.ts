@@ -127,9 +127,12 @@ function classify(err: unknown, hints: ErrorHints): { error?: WeftError; status:
         status: 414,
       };
   }
-  // Our own JSON parser rejects with the SyntaxError it met.
+  // Our own JSON parser rejects with the SyntaxError it met. V8's text may quote the body
+  // (a password, say): only the position is passed on.
   if (err instanceof SyntaxError) {
-    return { error: new InvalidRequestError(`the body is not valid JSON: ${err.message}`), status: 400 };
+    const position = /at position (\d+)/.exec(err.message)?.[1];
+    const at = position === undefined ? '' : ` (at position ${position})`;
+    return { error: new InvalidRequestError(`the body is not valid JSON${at}`), status: 400 };
   }
   return { status: 500 };
 }

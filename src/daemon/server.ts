@@ -3,6 +3,7 @@
  * bearer-token auth, JSON-only bodies, and every error as `{ error: { code, message } }`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -104,6 +105,8 @@ export async function buildServer(rt: Runtime, options: ServerOptions): Promise<
   // Long polls, log streams and lock waits end when the server closes, and what is answered
   // then closes its connection: close() waits for every connection, kept-alive ones too.
   const closing = new AbortController();
+  // Every request held open listens on it: many are expected, not a leak to warn about.
+  setMaxListeners(0, closing.signal);
   app.addHook('preClose', (done) => {
     closing.abort();
     done();

@@ -23,7 +23,9 @@ import {
 } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
+import type { Store } from '../store/store.js';
 import { levelNumber, readLogEntries, readLogs, type LogFeed, type LogLine } from './execution-log.js';
+import { fellBehind, FOLLOW_BUFFER_LINES } from '../logs.js';
 import type { Workflow } from '../workflow.js';
 
 const STATUSES: readonly ExecutionStatus[] = [
@@ -130,14 +132,23 @@ export class Supervisor {
     const { store } = this.#env.journal;
     this.#signalSeq = Number((await store.get('meta', 'signalSeq')) ?? 0);
     const unfinished: ExecutionRecord[] = [];
-    for (const [, json] of await store.range('executions')) {
+    // Where the resumable ones are in key order, for the reads of their histories.
+    let span: { first: string; last: string; count: number } | undefined;
+    let firstAt = 0;
+    for (const [i, [id, json]] of (await store.range('executions')).entries()) {
       const record = JSON.parse(json) as ExecutionRecord;
       this.#count(undefined, record.status);
       if (!isFinal(record.status)) {
         unfinished.push(record);
         this.#statuses.set(record.id, record.status);
+        if (this.#workflows.has(record.workflow)) {
+          if (!span) firstAt = i;
+          span = { first: span?.first ?? id, last: id, count: i - firstAt + 1 };
+        }
       }
     }
+    const resumable = unfinished.filter((r) => this.#workflows.has(r.workflow)).map((r) => r.id);
+    const stored = await readStored(store, resumable, span);
     unfinished.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const recovered: Active[] = [];
     for (const record of unfinished) {
@@ -149,13 +160,7 @@ export class Supervisor {
         );
         continue;
       }
-      const history = (await store.range('history', historyRange(record.id))).map(([key, json]) => ({
-        seq: Number(key.slice(key.lastIndexOf('\u0000') + 1)),
-        event: JSON.parse(json) as HistoryEvent,
-      }));
-      const inbox = (await store.range('signals', historyRange(record.id))).map(
-        ([, json]) => JSON.parse(json) as SignalRecord,
-      );
+      const { history, inbox } = stored.get(record.id)!;
       recovered.push(createExecutionActor(this.#env, definition, record, history, inbox));
     }
     // Everything is loaded before anything runs: a resumed execution's first signal to
@@ -370,7 +375,8 @@ export class Supervisor {
 
   /**
    * The execution's log lines, stored ones first, then live ones as they are written; ends
-   * once the execution has ended (with its last lines), or when `signal` aborts.
+   * once the execution has ended (with its last lines), or when `signal` aborts. Lines wait
+   * for a slow reader up to {@link FOLLOW_BUFFER_LINES}; past it, ABORTED after those.
    */
   async *followLogs(id: string, options: { level?: string; signal?: AbortSignal } = {}): AsyncGenerator<LogLine> {
     const { signal } = options;
@@ -378,10 +384,13 @@ export class Supervisor {
     const live: Array<[string, LogLine]> = [];
     let wake: (() => void) | undefined;
     let ended = false;
+    let behind = false;
     // Subscribed before reading what is stored, so no line falls between the two.
     const stopLogs = this.#logFeed.subscribe(id, (key, line) => {
-      if (line.level < min) return;
-      live.push([key, line]);
+      if (line.level < min || behind) return;
+      // The reader is too slow: a line missed now ends the follow, so it takes no more.
+      if (live.length >= FOLLOW_BUFFER_LINES) behind = true;
+      else live.push([key, line]);
       wake?.();
     });
     const stopStatus = this.subscribe(id, (record) => {
@@ -409,7 +418,9 @@ export class Supervisor {
           if (signal?.aborted) return;
           yield line;
         }
-        if (ended || signal?.aborted) return;
+        if (signal?.aborted) return;
+        if (behind) throw fellBehind();
+        if (ended) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
@@ -521,6 +532,61 @@ export class Supervisor {
     this.#listeners.delete(record.id);
     if (!this.#closed) this.#pump();
   }
+}
+
+/** What {@link readStored} answers for an execution: what it resumes from. */
+interface StoredExecution {
+  history: Array<{ seq: number; event: HistoryEvent }>;
+  inbox: SignalRecord[];
+}
+
+/** A scan over history and signals reads this many entries per range call, so it holds few it skips. */
+const SCAN_PAGE = 10_000;
+
+/**
+ * The history and signals of each of `ids`, unfinished executions whose ids span `span.count`
+ * executions in key order, from `span.first` to `span.last`. Two range reads per execution
+ * cost about as much as scanning forty entries, one after another: once the ids are a
+ * quarter of their span or more (a restart with 100,000 waiting), one paged scan of each kind
+ * over the span reads them all far sooner. A few among many finished keep their own reads.
+ */
+async function readStored(
+  store: Store,
+  ids: string[],
+  span: { first: string; last: string; count: number } | undefined,
+): Promise<Map<string, StoredExecution>> {
+  const stored = new Map<string, StoredExecution>(ids.map((id) => [id, { history: [], inbox: [] }]));
+  const add = (kind: 'history' | 'signals', key: string, json: string): void => {
+    const cut = key.lastIndexOf('\u0000');
+    const entry = stored.get(key.slice(0, cut));
+    if (!entry) return; // finished, or of an unknown workflow
+    if (kind === 'history')
+      entry.history.push({ seq: Number(key.slice(cut + 1)), event: JSON.parse(json) as HistoryEvent });
+    else entry.inbox.push(JSON.parse(json) as SignalRecord);
+  };
+  if (!span) return stored;
+  if (ids.length * 4 < span.count) {
+    for (const id of ids) {
+      for (const kind of ['history', 'signals'] as const)
+        for (const [key, json] of await store.range(kind, historyRange(id))) add(kind, key, json);
+    }
+    return stored;
+  }
+  // Every key of an id from first to last, in key order: `<id>\u0000<seq>`.
+  const lt = span.last + '\u0001';
+  for (const kind of ['history', 'signals'] as const) {
+    let page: Array<[string, string]> = [];
+    do {
+      const after = page.at(-1)?.[0];
+      page = await store.range(kind, {
+        ...(after === undefined ? { gte: span.first + '\u0000' } : { gt: after }),
+        lt,
+        limit: SCAN_PAGE,
+      });
+      for (const [key, json] of page) add(kind, key, json);
+    } while (page.length === SCAN_PAGE);
+  }
+  return stored;
 }
 
 /** Random per process, so ids stay unique across restarts and processes. */

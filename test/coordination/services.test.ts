@@ -41,7 +41,15 @@ const missingConstant = workflow('missingConstant', async (ctx) => {
   }
 });
 
-const WORKFLOWS = [...ALL_WORKFLOWS, drain, claimThenWait, settingsOf, missingConstant];
+/** Adds elements one at a time and in bulk, one of them naming its creator. */
+const produce = workflow('produce', async (ctx, queue: string) => {
+  const q = ctx.queue<number>(queue);
+  await q.create(1, { reference: 'one' });
+  const more = await q.bulkCreate([{ data: 2 }, { data: 3, createdBy: 'billing' } as { data: number }]);
+  return more.length + 1;
+});
+
+const WORKFLOWS = [...ALL_WORKFLOWS, drain, claimThenWait, settingsOf, missingConstant, produce];
 
 it('a workflow drains a queue through recorded steps', async () => {
   const rt = await open({ workflows: WORKFLOWS, activities: [ACTIVITIES] });
@@ -69,6 +77,15 @@ it('replay after a restart answers the claimed element, and nothing is claimed t
   expect(await resumed.result()).toBe('first');
   const byData = Object.fromEntries((await rt.queues.list('jobs')).map((e) => [e.data as string, e.status]));
   expect(byData).toEqual({ first: 'DONE', second: 'NEW' });
+});
+
+it('elements a workflow creates name its execution as createdBy, unless it gave one', async () => {
+  const rt = await open({ workflows: WORKFLOWS, activities: [ACTIVITIES] });
+  const handle = await rt.start(produce, 'made');
+  expect(await handle.result()).toBe(3);
+  const byData = Object.fromEntries((await rt.queues.list('made')).map((e) => [e.data as number, e.createdBy]));
+  expect(byData).toEqual({ 1: handle.id, 2: handle.id, 3: 'billing' });
+  expect((await rt.queues.create('made', { data: 4 })).createdBy).toBe('api');
 });
 
 it('reads constants as recorded steps and credentials live, keeping the password out of the history', async () => {

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildServer } from '../../src/daemon/server.js';
 import { ManualClock, Runtime, WeftClient, workflow, type LogLine } from '../../src/index.js';
+import { FOLLOW_BUFFER_LINES } from '../../src/logs.js';
 
 const TOKEN = 'test-token-' + 'x'.repeat(20);
 const T0 = Date.UTC(2026, 0, 1);
@@ -24,6 +25,14 @@ const beta = workflow('beta', (ctx, tag: string) => {
   return Promise.resolve(tag);
 });
 
+/** Waits for `go`, then writes `count` lines in one burst. */
+const burst = workflow('burst', async (ctx, count: number) => {
+  ctx.log.info('waiting for go');
+  await ctx.waitSignal('go');
+  for (let i = 0; i < count; i++) ctx.log.info({ i }, 'burst line');
+  return count;
+});
+
 const clock = new ManualClock(T0);
 let rt: Runtime;
 let app: FastifyInstance;
@@ -32,7 +41,7 @@ beforeAll(async () => {
   rt = await Runtime.open({
     inMemory: true,
     clock,
-    workflows: [alpha, beta],
+    workflows: [alpha, beta, burst],
     threads: 1,
     logger: pino({ level: 'silent' }),
     retention: { maxAgeMs: DAY, intervalMs: 3650 * DAY, batchSize: 10 },
@@ -205,6 +214,61 @@ describe('WeftClient.logQuery', () => {
 
       clock.advance(2 * DAY);
       expect(await client.logQuery.runRetention()).toEqual({ pruned: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a follower that falls behind', () => {
+  const behind = {
+    code: 'ABORTED',
+    message: 'The reader fell behind by more than 10,000 lines; follow again',
+  };
+
+  it('gets the lines held for it, then ABORTED, instead of lines held without bound', async () => {
+    const abort = new AbortController();
+    const follow = rt.logs.follow({ workflow: 'burst', signal: abort.signal });
+    const run = await rt.start(burst, FOLLOW_BUFFER_LINES + 1);
+    await run.signal('go');
+    await run.result();
+    let taken = 0;
+    const reading = (async () => {
+      // Nothing read until the burst is written: one line more than a follow holds.
+      for await (const _line of follow) if (++taken > FOLLOW_BUFFER_LINES) break;
+    })();
+    await expect(reading).rejects.toMatchObject(behind);
+    expect(taken).toBe(FOLLOW_BUFFER_LINES);
+    expect(rt.logs.followers).toBe(0);
+    abort.abort();
+  });
+
+  it('ends both HTTP follows with event: error, which the client throws', async () => {
+    const server = await buildServer(rt, { token: TOKEN });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = server.server.address() as AddressInfo;
+      const client = new WeftClient({ url: `http://127.0.0.1:${port}`, token: TOKEN });
+      const run = await rt.start(burst, FOLLOW_BUFFER_LINES + 1);
+      const count = async (lines: AsyncIterable<LogLine>, seen: LogLine[]): Promise<number> => {
+        // Past what a follow holds, it failed to end: stop rather than wait for its end.
+        for await (const line of lines) if (seen.push(line) > 1 + FOLLOW_BUFFER_LINES) break;
+        return seen.length;
+      };
+      // The execution's follow: its stored line, then the burst (live); across executions, the burst.
+      const ofRun: LogLine[] = [];
+      const following = count(client.followLogs(run.id), ofRun);
+      const across = count(client.logQuery.follow({ workflow: 'burst' }), []);
+      await vi.waitFor(() => {
+        expect(ofRun.map((l) => l.msg)).toEqual(['waiting for go']);
+        expect(rt.logs.followers).toBe(1);
+      });
+      await run.signal('go');
+      const [ofRunEnd, acrossEnd] = await Promise.allSettled([following, across]);
+      expect(ofRunEnd).toMatchObject({ status: 'rejected', reason: behind });
+      expect(acrossEnd).toMatchObject({ status: 'rejected', reason: behind });
+      expect(ofRun).toHaveLength(1 + FOLLOW_BUFFER_LINES);
+      expect(ofRun.at(-1)).toMatchObject({ msg: 'burst line', i: FOLLOW_BUFFER_LINES - 1 });
     } finally {
       await server.close();
     }

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +13,7 @@ import { RuntimeClosedError, Runtime, SettingNotFoundError, WeftError, type Exec
 import { statusOf, toHttpError } from '../../src/daemon/http-errors.js';
 import { renderPrometheus } from '../../src/daemon/prometheus.js';
 import { buildServer } from '../../src/daemon/server.js';
+import { sendEvent } from '../../src/daemon/sse.js';
 import { executionView, jsonValue } from '../../src/daemon/views.js';
 import type { RuntimeMetrics } from '../../src/metrics.js';
 import { awaitGo, gates } from '../fixtures/daemon-workflows.js';
@@ -600,6 +602,67 @@ describe('closing the server', () => {
     await rt.locks.release('closing-lock', held.token);
     await call('POST', `/api/v1/executions/${id}/cancel`);
   });
+
+  it('holds many waiting requests on its closing signal without a listener-leak warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const server = await buildServer(rt, { token: TOKEN });
+    const held = await rt.locks.acquire('many-waiters', { holder: 'keeper' });
+    try {
+      // Each waiting acquire listens on the closing signal before it joins the lock's queue.
+      const waits = Array.from({ length: 16 }, (_, i) =>
+        server.inject({
+          method: 'POST',
+          url: '/api/v1/locks/many-waiters/acquire',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          payload: JSON.stringify({ holder: `waiter-${i}`, timeoutMs: 300_000 }),
+        }),
+      );
+      await vi.waitFor(async () => {
+        const [lock] = (await rt.locks.list()).filter((l) => l.name === 'many-waiters');
+        expect(lock?.waiters).toHaveLength(16);
+      });
+      // A warning is emitted on the next tick: one macrotask later it would have been heard.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+      await server.close();
+      for (const wait of waits) expect((await wait).statusCode).toBe(503);
+    } finally {
+      process.off('warning', onWarning);
+      await rt.locks.release('many-waiters', held.token);
+    }
+  });
+});
+
+describe('event streams', () => {
+  it('wait for a slow client to take an event before sending the next, until it goes away', async () => {
+    const written: string[] = [];
+    const pending: Array<() => void> = [];
+    // A client that takes one chunk at a time, when the test says so.
+    const res = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString());
+        pending.push(() => done());
+      },
+    });
+    const gone = new AbortController();
+    let sent = false;
+    const first = sendEvent(res, 'log', { n: 1 }, gone.signal).then(() => (sent = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual(['event: log\ndata: {"n":1}\n\n']);
+    expect(sent).toBe(false);
+    pending.shift()?.();
+    await first;
+    expect(sent).toBe(true);
+
+    const second = sendEvent(res, 'log', { n: 2 }, gone.signal);
+    gone.abort();
+    await expect(second).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });
 
 describe('error mapping', () => {
@@ -609,7 +672,20 @@ describe('error mapping', () => {
       400,
       'INVALID_REQUEST',
     );
-    expect(res.error.message).toMatch(/^the body is not valid JSON: /);
+    expect(res.error.message).toBe('the body is not valid JSON (at position 14)');
+  });
+
+  it('answers 400 for broken JSON without quoting the body, which may hold a secret', async () => {
+    const secret = 'hunter2-' + 'p'.repeat(12);
+    for (const raw of [`{"username": "u", "password": ${secret}}`, `{"password": "${secret}" "x"}`, secret]) {
+      const res = await failsWith(
+        call('POST', '/api/v1/credentials/rotate-key', { raw, headers: { 'content-type': 'application/json' } }),
+        400,
+        'INVALID_REQUEST',
+      );
+      expect(res.error.message).toMatch(/^the body is not valid JSON( \(at position \d+\))?$/);
+      expect(JSON.stringify(res)).not.toContain('hunter2');
+    }
   });
 
   it('answers 400 for an empty body where one is needed', async () => {

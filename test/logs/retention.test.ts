@@ -255,3 +255,27 @@ it('finds executions stored before the ended index by a backfill, and never prun
     await store.close();
   }
 });
+
+it('waits out an interval longer than a timer takes (2^31 ms) in steps, running no pass early', async () => {
+  const MAX_TIMER = 2 ** 31 - 1;
+  /** A ManualClock whose timers overflow as Node's do: a longer delay fires after 1 ms. */
+  class NodeLikeClock extends ManualClock {
+    readonly delays: number[] = [];
+    override setTimeout(callback: () => void, ms: number) {
+      this.delays.push(ms);
+      return super.setTimeout(callback, ms > MAX_TIMER ? 1 : ms);
+    }
+  }
+  const clock = new NodeLikeClock(T0);
+  const rt = await open(tempDir(), clock, { retention: { maxAgeMs: DAY, intervalMs: 30 * DAY, batchSize: 2 } });
+  await firstPassDone(rt, clock); // the next pass is due 30 days after this one
+  expect(Math.max(...clock.delays)).toBeLessThanOrEqual(MAX_TIMER);
+  for (let i = 0; i < 3; i++) await (await rt.start(quick)).result();
+  // Past the longest timer, short of 30 days: a pass here would prune these three, so this one would find none.
+  clock.advance(25 * DAY);
+  expect(await rt.runRetention()).toEqual({ pruned: 3, batches: 2 });
+  for (let i = 0; i < 3; i++) await (await rt.start(quick)).result();
+  clock.advance(5 * DAY);
+  await vi.waitFor(() => expect(rt.metrics().executions.SUCCESS).toBe(0), { timeout: 20_000, interval: 5 });
+  expect(Math.max(...clock.delays)).toBeLessThanOrEqual(MAX_TIMER);
+});

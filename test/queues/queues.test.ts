@@ -400,6 +400,22 @@ describe('watch and counts', () => {
     expect(listener).toHaveBeenCalledTimes(2);
   });
 
+  it('calls a watcher when an element is set back to NEW, from IN_PROGRESS or from FAILED', async () => {
+    const { rt } = await open();
+    const listener = vi.fn(() => undefined);
+    rt.queues.watch('q', listener);
+    const a = await rt.queues.create('q');
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1));
+    await rt.queues.next('q');
+    await rt.queues.setStatus(a.id, 'NEW');
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(2));
+    await rt.queues.next('q');
+    await rt.queues.setStatus(a.id, 'FAILED', 'boom');
+    await rt.queues.setStatus(a.id, 'NEW'); // FAILED lives only in the store
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(3));
+    expect((await rt.queues.next('q'))?.id).toBe(a.id);
+  });
+
   it('a watcher that throws does not stop the others', async () => {
     const { rt } = await open();
     const good = vi.fn(() => undefined);

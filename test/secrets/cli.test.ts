@@ -2,7 +2,11 @@
  * `weft constant …` and `weft credential …` against a real daemon: output, `--json`, exit
  * codes, and the rules for passwords and keys (stdin only, never argv).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConnection } from '../../src/cli/connection.js';
 import { WeftClient } from '../../src/client/client.js';
 import { generateSecretKey } from '../../src/secret-key.js';
 import { cliEnv, runCli, startDaemon, type CliResult, type DaemonProcess } from '../fixtures/daemon.js';
@@ -26,6 +30,24 @@ function weft(args: string[], stdin?: string): Promise<CliResult> {
 function expectOk(r: CliResult): void {
   expect(r.code, r.stderr).toBe(0);
 }
+
+describe('the token', () => {
+  it('is trimmed, and taken as unset when blank, as the daemon does', async () => {
+    const url = 'http://127.0.0.1:1';
+    expect(resolveConnection({ url }, { WEFT_TOKEN: ' env-token\n' }).token).toBe('env-token');
+    expect(resolveConnection({ url, token: '\topt-token ' }, {}).token).toBe('opt-token');
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-token-'));
+    try {
+      fs.writeFileSync(path.join(data, 'token'), 'file-token\n');
+      expect(resolveConnection({ url, data }, { WEFT_TOKEN: ' \n' }).token).toBe('file-token');
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+    // The daemon takes WEFT_TOKEN trimmed: a CLI given it with a newline gets in too.
+    const r = await runCli(['constant', 'list'], { env: { ...cliEnv(daemon), WEFT_TOKEN: `${daemon.token}\n` } });
+    expectOk(r);
+  });
+});
 
 describe('weft constant', () => {
   it('sets, gets, lists and deletes constants', async () => {

@@ -249,6 +249,38 @@ describe('the secret key', () => {
     expect(err.message).toContain(path.join(dir, 'secret.key'));
   });
 
+  it('refuses an empty key file, saying what to do about it', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'secret.key'), '', { mode: 0o600 });
+    const err = await failure(() => Runtime.open({ dataDir: dir, logger }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toMatch(/delete it \(the next open creates a new key file\)/);
+  });
+
+  it('creates the key file whole: a temporary file a crash left behind is ignored', async () => {
+    const dir = tempDir();
+    // What a crash between writing and linking leaves: a partial key under a temporary name.
+    const leftover = path.join(dir, 'secret.key.4242.0badf00d.tmp');
+    fs.writeFileSync(leftover, generateSecretKey().slice(0, 10), { mode: 0o600 });
+    const { rt } = await open({ dataDir: dir });
+    const secret = password();
+    await rt.credentials.set('c', { username: 'u', password: secret });
+    const keyText = fs.readFileSync(path.join(dir, 'secret.key'), 'utf8');
+    expect(() => parseSecretKey(keyText, 'key')).not.toThrow();
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([path.basename(leftover)]);
+    await rt.close();
+    const { rt: again } = await open({ dataDir: dir });
+    expect((await again.credentials.get('c')).password).toBe(secret);
+  });
+
+  it('answers one key to creators that race, the winner whole', async () => {
+    const file = keyFileOf(tempDir());
+    const keys = await Promise.all(Array.from({ length: 8 }, () => file.create()));
+    expect(new Set(keys.map((k) => k.fingerprint)).size).toBe(1);
+    expect((await file.read())?.fingerprint).toBe(keys[0]?.fingerprint);
+    expect(fs.readdirSync(path.dirname(file.path))).toEqual(['secret.key']);
+  });
+
   it('works in an in-memory runtime, with a random key for its life or the given one', async () => {
     const { rt } = await open({ inMemory: true, dataDir: path.join(tempDir(), 'unused') });
     const secret = password();
@@ -292,6 +324,23 @@ describe('a wrong key', () => {
     const { rt: rightly } = await open({ dataDir: dir, secretKey: right });
     expect((await rightly.credentials.get('c')).password).toBe(secret);
     expect(await codeOf(() => rightly.credentials.get('d'))).toBe('CREDENTIAL_NOT_FOUND');
+  });
+
+  it('names the key file, but not the folder it is in, in SECRET_KEY_MISMATCH', async () => {
+    const { rt, dir } = await open();
+    await rt.credentials.set('c', { username: 'u', password: password() });
+    await rt.close();
+    fs.writeFileSync(path.join(dir, 'secret.key'), generateSecretKey() + '\n', { mode: 0o600 });
+    const { rt: wrongly } = await open({ dataDir: dir });
+    for (const call of [
+      () => wrongly.credentials.get('c'),
+      () => wrongly.credentials.set('d', { username: 'u', password: password() }),
+    ]) {
+      const err = await failure(call);
+      expect(err.code).toBe('SECRET_KEY_MISMATCH');
+      expect(err.message).toContain('the key in secret.key');
+      expect(err.message).not.toContain(dir);
+    }
   });
 
   it('may write once every credential is gone', async () => {

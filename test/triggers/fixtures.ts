@@ -17,7 +17,10 @@ export const work = workflow('work', async (ctx, element: { id: string; referenc
   return { ok: element.data, reference: element.reference ?? null };
 });
 
-export const TRIGGER_WORKFLOWS = [stamp, hold, work];
+/** Answers the constant `flaky`: fails (CONSTANT_NOT_FOUND) until a test sets it. */
+export const flaky = workflow('flaky', (ctx) => ctx.constant('flaky'));
+
+export const TRIGGER_WORKFLOWS = [stamp, hold, work, flaky];
 
 const runtimes: Runtime[] = [];
 

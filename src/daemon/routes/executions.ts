@@ -1,8 +1,6 @@
 /** `/api/v1/executions`: start, list and inspect executions; signal, cancel, and wait for them. */
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import { isFinal } from '../../../actors/execution/history.js';
-import { InvalidRequestError } from '../../errors.js';
 import type { ExecutionHandle, ExecutionStatus, LogLevel } from '../../executions/handle.js';
 import type { Runtime } from '../../runtime.js';
 import {
@@ -22,12 +20,11 @@ import {
   startBody,
   taskViewSchema,
 } from '../schemas.js';
-import { errorBody } from '../http-errors.js';
+import { serveEvents, whileConnected, type Connected } from '../sse.js';
+import { parseTime } from '../time.js';
 import { executionView, profileView, taskView } from '../views.js';
 
 const tags = ['executions'];
-/** Keeps proxies and idle timeouts from closing a quiet log stream. */
-const HEARTBEAT_MS = 15_000;
 
 interface IdParams {
   id: string;
@@ -81,7 +78,7 @@ export const executionRoutes: FastifyPluginCallback<{ rt: Runtime; closing: Abor
     },
     async (request) => {
       const { since, ...filters } = request.query;
-      const page = await rt.list({ ...filters, ...(since !== undefined && { since: parseSince(since) }) });
+      const page = await rt.list({ ...filters, ...(since !== undefined && { since: parseTime('since', since) }) });
       return { items: page.items.map(executionView), ...(page.cursor !== undefined && { cursor: page.cursor }) };
     },
   );
@@ -226,16 +223,6 @@ export const executionRoutes: FastifyPluginCallback<{ rt: Runtime; closing: Abor
   done();
 };
 
-/** `since` as epoch ms: given as digits (epoch ms) or an ISO time. */
-function parseSince(since: string): number {
-  const ms = /^\d+$/.test(since) ? Number(since) : Date.parse(since);
-  if (!Number.isFinite(ms))
-    throw new InvalidRequestError('querystring/since must be an ISO time or epoch milliseconds', {
-      field: 'querystring/since',
-    });
-  return ms;
-}
-
 /** True once the execution ends; false when `timeoutMs` passes first, the client goes away or the server closes. */
 async function waitForEnd(handle: ExecutionHandle, timeoutMs: number, connected: Connected): Promise<boolean> {
   const timedOut = new AbortController();
@@ -264,58 +251,9 @@ async function streamLogs(
   reply: FastifyReply,
   closing: AbortSignal,
 ): Promise<void> {
-  reply.hijack();
-  const res = reply.raw;
-  // A stream is long: its connection is not worth keeping, and closing it lets the server stop.
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'close',
-  });
   const connected = whileConnected(reply, closing);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  try {
-    for await (const line of handle.followLogs({ level, signal: connected.signal })) sendEvent(res, 'log', line);
-    if (!connected.signal.aborted) sendEvent(res, 'end', { status: await handle.status() });
-  } catch (err) {
-    if (!connected.signal.aborted) {
-      reply.log.error({ err }, 'following the logs failed');
-      sendEvent(res, 'error', errorBody(err, { requestId: String(reply.request.id) }));
-    }
-  } finally {
-    clearInterval(heartbeat);
-    connected.dispose();
-    res.end();
-  }
-}
-
-function sendEvent(res: ServerResponse, event: string, data: unknown): void {
-  // JSON.stringify escapes newlines, so the data is one line.
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-}
-
-interface Connected {
-  signal: AbortSignal;
-  dispose: () => void;
-}
-
-/** A signal that aborts when the client goes away before its answer was sent, or when the server closes. */
-function whileConnected(reply: FastifyReply, closing: AbortSignal): Connected {
-  const controller = new AbortController();
-  const res = reply.raw;
-  const onClose = (): void => {
-    if (!res.writableFinished) controller.abort();
-  };
-  const onClosing = (): void => controller.abort();
-  res.on('close', onClose);
-  closing.addEventListener('abort', onClosing);
-  if (closing.aborted) controller.abort();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      res.off('close', onClose);
-      closing.removeEventListener('abort', onClosing);
-    },
-  };
+  await serveEvents(reply, connected, async (send) => {
+    for await (const line of handle.followLogs({ level, signal: connected.signal })) await send('log', line);
+    if (!connected.signal.aborted) await send('end', { status: await handle.status() });
+  });
 }

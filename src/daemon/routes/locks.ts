@@ -1,5 +1,5 @@
 /** `/api/v1/locks`: leases for API clients (acquire, renew, release) and the state of every lock. */
-import type { FastifyPluginCallback, FastifyReply } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { WeftError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import {
@@ -11,6 +11,7 @@ import {
   nameParams,
   tokenBody,
 } from '../schemas.js';
+import { whileConnected } from '../sse.js';
 import { grantView, lockView } from '../views.js';
 
 const tags = ['locks'];
@@ -105,26 +106,3 @@ export const lockRoutes: FastifyPluginCallback<{ rt: Runtime; closing: AbortSign
   );
   done();
 };
-
-/**
- * A signal that aborts when the client goes away before its answer was sent (so a waiting
- * request leaves the queue instead of being granted to nobody), or when the server closes.
- */
-function whileConnected(reply: FastifyReply, closing: AbortSignal): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const res = reply.raw;
-  const onClose = (): void => {
-    if (!res.writableFinished) controller.abort();
-  };
-  const onClosing = (): void => controller.abort();
-  res.on('close', onClose);
-  closing.addEventListener('abort', onClosing);
-  if (closing.aborted) controller.abort();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      res.off('close', onClose);
-      closing.removeEventListener('abort', onClosing);
-    },
-  };
-}

@@ -1,15 +1,13 @@
 /** `/api/v1/logs`: execution logs across executions, paged or followed; `/api/v1/retention/run`. */
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import type { LogLevel } from '../../executions/handle.js';
 import type { Runtime } from '../../runtime.js';
-import { errorBody } from '../http-errors.js';
 import { errorResponses, LOG_LEVELS, nameSchema, pageOf, recordSchema } from '../schemas.js';
+import { serveEvents, whileConnected } from '../sse.js';
+import { parseTime } from '../time.js';
 
 const tags = ['logs'];
-/** Keeps proxies and idle timeouts from closing a quiet log stream. */
-const HEARTBEAT_MS = 15_000;
 
 const timeText = { type: 'string', maxLength: 64 } as const;
 
@@ -95,16 +93,6 @@ export const logRoutes: FastifyPluginCallback<{ rt: Runtime; closing: AbortSigna
   done();
 };
 
-/** A time given as digits (epoch ms) or an ISO time. */
-function parseTime(name: string, text: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms))
-    throw new InvalidRequestError(`querystring/${name} must be an ISO time or epoch milliseconds`, {
-      field: `querystring/${name}`,
-    });
-  return ms;
-}
-
 /** Server-sent events: `event: log` per new line until the client goes away or the server closes. */
 async function streamLines(
   rt: Runtime,
@@ -121,57 +109,7 @@ async function streamLines(
     connected.dispose();
     throw err;
   }
-  reply.hijack();
-  const res = reply.raw;
-  // A stream is long: its connection is not worth keeping, and closing it lets the server stop.
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'close',
+  await serveEvents(reply, connected, async (send) => {
+    for await (const line of lines) await send('log', line);
   });
-  res.flushHeaders();
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  try {
-    for await (const line of lines) sendEvent(res, 'log', line);
-  } catch (err) {
-    if (!connected.signal.aborted) {
-      reply.log.error({ err }, 'following the logs failed');
-      sendEvent(res, 'error', errorBody(err, { requestId: String(reply.request.id) }));
-    }
-  } finally {
-    clearInterval(heartbeat);
-    connected.dispose();
-    res.end();
-  }
-}
-
-function sendEvent(res: ServerResponse, event: string, data: unknown): void {
-  // JSON.stringify escapes newlines, so the data is one line.
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-}
-
-interface Connected {
-  signal: AbortSignal;
-  dispose: () => void;
-}
-
-/** A signal that aborts when the client goes away, or when the server closes. */
-function whileConnected(reply: FastifyReply, closing: AbortSignal): Connected {
-  const controller = new AbortController();
-  const res = reply.raw;
-  const onClose = (): void => {
-    if (!res.writableFinished) controller.abort();
-  };
-  const onClosing = (): void => controller.abort();
-  res.on('close', onClose);
-  closing.addEventListener('abort', onClosing);
-  if (closing.aborted) controller.abort();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      res.off('close', onClose);
-      closing.removeEventListener('abort', onClosing);
-    },
-  };
 }
