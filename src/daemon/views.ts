@@ -4,82 +4,20 @@
  */
 import superjson from 'superjson';
 import type { WeftError } from '../errors.js';
-import type { ExecutionInfo, ExecutionStatus } from '../executions/handle.js';
+import type { ExecutionInfo } from '../executions/handle.js';
 import type { ExecutionProfile, TaskInfo } from '../executions/tasks.js';
 import type { LockGrant, LockInfo } from '../locks.js';
 import type { Setting } from '../settings.js';
-
-export interface ErrorView {
-  code: string;
-  message: string;
-  context?: Record<string, unknown>;
-}
-
-export interface ExecutionView {
-  id: string;
-  workflow: string;
-  version: string;
-  status: ExecutionStatus;
-  input: { args: unknown[]; kwargs?: unknown };
-  createdAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  result?: unknown;
-  error?: ErrorView;
-}
-
-export interface SettingView {
-  id: string;
-  name: string;
-  value: unknown;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-export interface LockView {
-  name: string;
-  holder?: { holder: string; token: number; since: string; count: number; expiresAt?: string };
-  waiters: Array<{ holder: string; since: string; deadline?: string }>;
-}
-
-export interface GrantView {
-  name: string;
-  holder: string;
-  token: number;
-  expiresAt?: string;
-}
-
-export interface TaskView {
-  step: number;
-  activity: string;
-  taskList: string;
-  state: TaskInfo['state'];
-  attempts: number;
-  scheduledAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  lastStateAt: string;
-}
-
-export interface ProfileRowView {
-  step: number;
-  activity: string;
-  state: TaskInfo['state'];
-  scheduledAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  waitingMs: number;
-  runningMs: number;
-  percent: number;
-}
-
-export interface ProfileView {
-  id: string;
-  totalMs: number;
-  items: ProfileRowView[];
-}
+// The wire format is written once, on the client's side; the daemon builds it.
+import type {
+  ErrorView,
+  ExecutionView,
+  LockGrantView as GrantView,
+  LockView,
+  ProfileView,
+  SettingView,
+  TaskView,
+} from '../client/views.js';
 
 /**
  * A value as JSON can hold it. superjson's JSON half turns what JSON.stringify would throw on
@@ -108,7 +46,7 @@ export function executionView(info: ExecutionInfo): ExecutionView {
     status: info.status,
     input: {
       args: (jsonValue(info.input.args) as unknown[] | undefined) ?? [],
-      ...(info.input.kwargs !== undefined && { kwargs: jsonValue(info.input.kwargs) }),
+      ...(info.input.kwargs !== undefined && { kwargs: jsonValue(info.input.kwargs) as Record<string, unknown> }),
     },
     createdAt: info.createdAt.toISOString(),
     ...optionalTime('startedAt', info.startedAt),

@@ -2,6 +2,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { QueueElementNotFoundError } from '../../errors.js';
 import type { QueueElement, QueueElementInput, QueueElementStatus } from '../../queues.js';
+import type { QueueElementView } from '../../client/queues.js';
 import type { Runtime } from '../../runtime.js';
 import {
   bulkCreateBody,
@@ -17,20 +18,6 @@ import { errorResponses, idParams, itemsOf } from '../schemas.js';
 import { jsonValue } from '../views.js';
 
 const tags = ['queues'];
-
-/** A queue element as the API answers it: times as ISO strings, data as JSON. */
-export interface QueueElementView {
-  id: string;
-  queue: string;
-  reference?: string;
-  data?: unknown;
-  status: QueueElementStatus;
-  message?: string;
-  createdBy: string;
-  createdAt: string;
-  startedAt?: string;
-  endedAt?: string;
-}
 
 export function queueElementView(e: QueueElement): QueueElementView {
   const data = jsonValue(e.data);

@@ -1,42 +1,13 @@
 /** `/api/v1/triggers`: cron schedules and queue triggers, as OpenOrchestrator's scheduler. */
 import type { FastifyPluginCallback } from 'fastify';
 import { TriggerNotFoundError } from '../../errors.js';
+import type { TriggerRunView, TriggerView } from '../../client/triggers.js';
 import type { Runtime } from '../../runtime.js';
 import type { Trigger, TriggerDefinition, TriggerRunInfo } from '../../triggers.js';
 import { errorResponses, itemsOf, nameParams, nameSchema } from '../schemas.js';
 import { jsonValue } from '../views.js';
 
 const tags = ['triggers'];
-
-/** A trigger as the API answers it: times as ISO strings; the fields of the other kind are absent. */
-export interface TriggerView {
-  kind: 'cron' | 'queue';
-  name: string;
-  workflow: string;
-  paused: boolean;
-  createdAt: string;
-  updatedAt: string;
-  running: string[];
-  cron?: string;
-  timezone?: string;
-  input?: { args: unknown[]; kwargs?: Record<string, unknown> };
-  overlap?: 'skip' | 'allow';
-  catchUp?: 'none' | 'latest' | 'all';
-  nextAt?: string;
-  lastFiredAt?: string;
-  lastExecutionId?: string;
-  queue?: string;
-  concurrency?: number;
-  claimed?: string[];
-}
-
-export interface TriggerRunView {
-  at: string;
-  outcome: TriggerRunInfo['outcome'];
-  executionId?: string;
-  elementId?: string;
-  detail?: string;
-}
 
 export function triggerView(t: Trigger): TriggerView {
   const common = {
