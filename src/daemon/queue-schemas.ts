@@ -11,6 +11,14 @@ export const MAX_BULK_REQUEST = 10_000;
 const timeSchema = { type: 'string', format: 'date-time' } as const;
 const textSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const statusSchema = { type: 'string', enum: QUEUE_ELEMENT_STATUSES } as const;
+/** As the runtime's requestId (which also refuses control characters). */
+const requestIdSchema = {
+  ...textSchema,
+  description:
+    'Makes the call idempotent: a repeat with the same requestId answers the first outcome, changing nothing',
+} as const;
+/** Each mutating body's optional requestId. */
+const requestIdProperty = { requestId: requestIdSchema } as const;
 
 export const queueParams = {
   type: 'object',
@@ -59,11 +67,18 @@ const elementInput = {
 } as const;
 
 /** The body is optional: none creates an element without reference or data. */
-export const createElementBody = { ...elementInput, type: ['object', 'null'] } as const;
+export const createElementBody = {
+  ...elementInput,
+  type: ['object', 'null'],
+  properties: { ...elementInput.properties, ...requestIdProperty },
+} as const;
 
 export const bulkCreateBody = {
   type: 'object',
-  properties: { elements: { type: 'array', maxItems: MAX_BULK_REQUEST, items: elementInput } },
+  properties: {
+    elements: { type: 'array', maxItems: MAX_BULK_REQUEST, items: elementInput },
+    ...requestIdProperty,
+  },
   required: ['elements'],
   additionalProperties: false,
 } as const;
@@ -74,6 +89,7 @@ export const nextBody = {
   properties: {
     reference: textSchema,
     claim: { type: 'boolean', default: true, description: 'false only peeks' },
+    ...requestIdProperty,
   },
   additionalProperties: false,
 } as const;
@@ -91,7 +107,23 @@ export const listElementsQuery = {
 
 export const setStatusBody = {
   type: 'object',
-  properties: { status: statusSchema, message: { type: 'string', maxLength: MAX_MESSAGE } },
+  properties: { status: statusSchema, message: { type: 'string', maxLength: MAX_MESSAGE }, ...requestIdProperty },
   required: ['status'],
   additionalProperties: false,
+} as const;
+
+/** DELETE takes no body: its requestId comes in the query. */
+export const deleteElementQuery = {
+  type: 'object',
+  properties: requestIdProperty,
+  additionalProperties: false,
+} as const;
+
+/**
+ * The conventional header for the same thing as `requestId` (for clients that set it on
+ * every retry). Headers cannot be closed to unknown names; only this one is checked.
+ */
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { ...requestIdSchema, description: 'The same as requestId' } },
 } as const;

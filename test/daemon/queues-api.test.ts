@@ -1,6 +1,7 @@
 /**
  * The queue routes in-process: every route through `app.inject()` over an in-memory
- * runtime, the views (ISO times, JSON data), 204 for an empty queue, and the 4xx bodies.
+ * runtime, the views (ISO times, JSON data), 204 for an empty queue, the 4xx bodies, and
+ * requestId (or Idempotency-Key) making a repeated change answer the first outcome.
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -42,9 +43,9 @@ interface ErrorAnswer {
 async function call<T = ElementView>(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
-  options: { body?: unknown; token?: string | null } = {},
+  options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? TOKEN}`;
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (payload !== undefined) headers['content-type'] = 'application/json';
@@ -235,5 +236,101 @@ describe('one element', () => {
     const element = await rt.queues.create('typed', { data: { at, big: 12n, tags: new Set(['a']) } });
     const res = await call('GET', `/queue-elements/${element.id}`);
     expect(res.body.data).toEqual({ at: at.toISOString(), big: '12', tags: ['a'] });
+  });
+});
+
+describe('requestId', () => {
+  it('a repeated next answers the element it claimed the first time; another requestId claims the next', async () => {
+    const { body } = await call<{ items: ElementView[] }>('POST', '/queues/retried/elements/bulk', {
+      body: { elements: [{ data: 1 }, { data: 2 }, { data: 3 }] },
+    });
+    const [first, second] = body.items;
+    const claim = (requestId: string) => call('POST', '/queues/retried/next', { body: { requestId } });
+    const once = await claim('claim-1');
+    expect(once.body).toMatchObject({ id: first!.id, status: 'IN_PROGRESS' });
+    expect(await claim('claim-1')).toEqual(once);
+    expect((await claim('claim-2')).body.id).toBe(second!.id);
+    const inProgress = await call<{ items: ElementView[] }>('GET', '/queues/retried/elements?status=IN_PROGRESS');
+    expect(inProgress.body.items.map((e) => e.data)).toEqual([2, 1]);
+  });
+
+  it('a repeated create or bulk create creates nothing more and answers the same elements', async () => {
+    const create = () =>
+      call('POST', '/queues/once/elements', { body: { reference: 'INV-9', data: { n: 9 }, requestId: 'create-1' } });
+    const created = await create();
+    expect(created.status).toBe(201);
+    expect(await create()).toEqual(created);
+    const bulk = () =>
+      call<{ items: ElementView[] }>('POST', '/queues/once/elements/bulk', {
+        body: { elements: [{ data: 'a' }, { data: 'b' }], requestId: 'bulk-1' },
+      });
+    const items = (await bulk()).body.items;
+    expect((await bulk()).body.items).toEqual(items);
+    const listed = await call<{ items: ElementView[] }>('GET', '/queues/once/elements');
+    expect(listed.body.items.map((e) => e.id)).toEqual([items[1]!.id, items[0]!.id, created.body.id]);
+  });
+
+  it('a repeated PATCH changes nothing; a repeated DELETE (?requestId=) answers 200 again', async () => {
+    const { body: element } = await call('POST', '/queues/patched/elements');
+    const patch = () =>
+      call('PATCH', `/queue-elements/${element.id}`, { body: { status: 'DONE', message: 'paid', requestId: 'p-1' } });
+    const done = await patch();
+    expect(done.body).toMatchObject({ status: 'DONE', message: 'paid' });
+    expect(await patch()).toEqual(done);
+    const remove = () => call('DELETE', `/queue-elements/${element.id}?requestId=d-1`);
+    expect(await remove()).toEqual({ status: 200, body: { deleted: true } });
+    expect(await remove()).toEqual({ status: 200, body: { deleted: true } });
+    await failsWith(call('DELETE', `/queue-elements/${element.id}?requestId=d-2`), 404, 'QUEUE_ELEMENT_NOT_FOUND');
+  });
+
+  it('takes the Idempotency-Key header as the requestId; the body and the header must agree', async () => {
+    const keyed = (key: string, body?: unknown) =>
+      call('POST', '/queues/headed/elements', {
+        headers: { 'idempotency-key': key },
+        ...(body !== undefined && { body }),
+      });
+    const created = await keyed('key-1');
+    expect(created.status).toBe(201);
+    expect(await keyed('key-1')).toEqual(created);
+    expect(await keyed('key-1', { requestId: 'key-1' })).toEqual(created);
+    const claim = () => call('POST', '/queues/headed/next', { headers: { 'Idempotency-Key': 'headed-claim-1' } });
+    const claimed = await claim();
+    expect(claimed.body).toMatchObject({ id: created.body.id, status: 'IN_PROGRESS' });
+    expect(await claim()).toEqual(claimed);
+    const differ = await failsWith(keyed('key-2', { requestId: 'key-3' }), 400, 'INVALID_REQUEST');
+    expect(differ.message).toBe('requestId and the Idempotency-Key header differ; send one, or the same in both');
+    expect(differ.context).toEqual({ field: 'requestId' });
+    expect((await call<{ items: ElementView[] }>('GET', '/queues/headed/elements')).body.items).toHaveLength(1);
+  });
+
+  it('refuses a requestId that is too long, empty or holds control characters, naming it', async () => {
+    const long = 'r'.repeat(257);
+    const tooLong = await failsWith(
+      call('POST', '/queues/q/next', { body: { requestId: long } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(tooLong.message).toBe('body/requestId must NOT have more than 256 characters');
+    const bulk = await failsWith(
+      call('POST', '/queues/q/elements/bulk', { body: { elements: [{}], requestId: '' } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(bulk.message).toBe('body/requestId must NOT have fewer than 1 characters');
+    const query = await failsWith(call('DELETE', `/queue-elements/x?requestId=${long}`), 400, 'INVALID_REQUEST');
+    expect(query.message).toBe('querystring/requestId must NOT have more than 256 characters');
+    const header = await failsWith(
+      call('POST', '/queues/q/elements', { headers: { 'idempotency-key': long } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(header.message).toBe('headers/idempotency-key must NOT have more than 256 characters');
+    const control = await failsWith(
+      call('PATCH', '/queue-elements/x', { body: { status: 'DONE', requestId: 'a\u0007b' } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expect(control.context).toEqual({ argument: 'requestId' });
+    expect((await call('GET', '/queues/q/elements')).body).toEqual({ items: [] });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `weft queue …` against one real daemon: add (one, and a JSON-lines file), list, next
- * (peek and claim by reference), set-status, elements, delete. Setup and checks that need
- * no CLI go through the WeftClient, which tests it along the way.
+ * (peek and claim by reference), set-status, elements, delete, and --request-id making a
+ * re-run change nothing twice. Setup and checks that need no CLI go through the WeftClient,
+ * which tests it along the way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -79,4 +80,33 @@ it('adds, lists, claims, completes and deletes queue elements', async () => {
   expect(await client.queues.delete(one.id)).toBe(false);
   expect((await client.queues.list('invoices')).map((e) => e.data)).toEqual([undefined, 3, 2]);
   expect(await client.queues.next('invoices', { reference: 'INV-1' })).toBeUndefined();
+});
+
+it('--request-id makes add, next and delete safe to run again; the client passes requestId through', async () => {
+  const addOnce = async () =>
+    JSON.parse(ok(await weft('queue', 'add', 'retried', '{"n":1}', '--request-id', 'add-1', '--json'))) as {
+      id: string;
+    };
+  const added = await addOnce();
+  expect(await addOnce()).toEqual(added);
+  const [second] = await client.queues.bulkCreate('retried', [{ data: 2 }], { requestId: 'bulk-1' });
+  expect(await client.queues.bulkCreate('retried', [{ data: 2 }], { requestId: 'bulk-1' })).toEqual([second]);
+
+  const claimOnce = async () =>
+    JSON.parse(ok(await weft('queue', 'next', 'retried', '--request-id', 'next-1', '--json'))) as { id: string };
+  const claimed = await claimOnce();
+  expect(claimed).toMatchObject({ id: added.id, status: 'IN_PROGRESS' });
+  expect(await claimOnce()).toEqual(claimed);
+  expect(await client.queues.next('retried', { requestId: 'next-2' })).toMatchObject({ id: second!.id });
+  expect(await client.queues.next('retried', { requestId: 'next-2' })).toMatchObject({ id: second!.id });
+
+  const done = await client.queues.setStatus(second!.id, 'DONE', 'ok', { requestId: 'set-1' });
+  expect(await client.queues.setStatus(second!.id, 'DONE', 'ok', { requestId: 'set-1' })).toEqual(done);
+
+  expect(ok(await weft('queue', 'delete', added.id, '--request-id', 'delete-1'))).toBe(`deleted ${added.id}\n`);
+  expect(ok(await weft('queue', 'delete', added.id, '--request-id', 'delete-1'))).toBe(`deleted ${added.id}\n`);
+  expect(await client.queues.delete(added.id, { requestId: 'delete-2' })).toBe(false);
+  expect((await client.queues.list('retried')).map((e) => e.id)).toEqual([second!.id]);
+
+  expect(ok(await weft('queue', 'next', '--help'))).toContain('--request-id <id>');
 });

@@ -10,6 +10,18 @@ import { isoSeconds, json } from '../table.js';
 const STATUSES: readonly QueueElementStatus[] = ['NEW', 'IN_PROGRESS', 'DONE', 'FAILED'];
 /** The most elements one request carries; a file is sent in requests of this many. */
 const BULK_CHUNK = 10_000;
+/** The daemon's longest requestId. */
+const MAX_REQUEST_ID = 256;
+const REQUEST_ID_HELP = 'makes a retry safe: run again with the same id, it changes nothing twice';
+
+interface RequestIdOption {
+  requestId?: string;
+}
+
+/** `{ requestId }` for the client, when --request-id was given. */
+function requestIdOf({ requestId }: RequestIdOption): RequestIdOption {
+  return requestId === undefined ? {} : { requestId };
+}
 
 const ELEMENT_COLUMNS = [
   { name: 'id' },
@@ -77,6 +89,7 @@ export function registerQueueCommands(program: Command): void {
         'a JSON-lines file ("-" for stdin), one {"reference"?, "data"?, "createdBy"?} per line; ' +
           `sent ${BULK_CHUNK} to a request, each request all or nothing`,
       )
+      .option('--request-id <id>', `${REQUEST_ID_HELP} (with --file, requests after the first take <id>#2, <id>#3, …)`)
       .addHelpText(
         'after',
         `\nExample:\n  $ weft queue add invoices '{"amount":10}' --reference INV-1\n` +
@@ -86,20 +99,30 @@ export function registerQueueCommands(program: Command): void {
         async (
           name: string,
           data: unknown,
-          options: ClientCommandOptions & { reference?: string; createdBy?: string; file?: string },
+          options: ClientCommandOptions & RequestIdOption & { reference?: string; createdBy?: string; file?: string },
         ) => {
           const client = clientFor(options);
-          const { reference, createdBy, file } = options;
+          const { reference, createdBy, file, requestId } = options;
           if (file === undefined) {
-            const element = await client.queues.create(name, { reference, data, createdBy });
+            const element = await client.queues.create(name, { reference, data, createdBy, ...requestIdOf(options) });
             return printElements(options, [element], element);
           }
           if (reference !== undefined || data !== undefined)
             throw new UsageError('--file takes each element from the file: leave out the data and --reference');
           const inputs = readElements(file).map((e) => ({ ...(createdBy !== undefined && { createdBy }), ...e }));
+          const requests = Math.ceil(inputs.length / BULK_CHUNK);
+          const longest = MAX_REQUEST_ID - `#${requests}`.length;
+          if (requestId !== undefined && requests > 1 && requestId.length > longest)
+            throw new UsageError(`the file takes ${requests} requests: --request-id may have ${longest} characters`);
           const created: QueueElementView[] = [];
-          for (let i = 0; i < inputs.length; i += BULK_CHUNK)
-            created.push(...(await client.queues.bulkCreate(name, inputs.slice(i, i + BULK_CHUNK))));
+          for (let i = 0; i < requests; i++) {
+            // Each request is its own batch, so each needs its own id for a re-run to skip it.
+            const id = requestId === undefined || i === 0 ? requestId : `${requestId}#${i + 1}`;
+            const chunk = inputs.slice(i * BULK_CHUNK, (i + 1) * BULK_CHUNK);
+            created.push(
+              ...(await client.queues.bulkCreate(name, chunk, { ...(id !== undefined && { requestId: id }) })),
+            );
+          }
           if (options.json) printJson({ items: created });
           else process.stdout.write(`added ${created.length} elements to ${name}\n`);
         },
@@ -112,16 +135,26 @@ export function registerQueueCommands(program: Command): void {
       .description('claim the oldest NEW element (it becomes IN_PROGRESS) and show it; nothing when there is none')
       .option('--reference <reference>', 'only an element with this reference')
       .option('--peek', 'only show it: leave it NEW')
-      .addHelpText('after', '\nExample:\n  $ weft queue next invoices --reference INV-1 --json')
-      .action(async (name: string, options: ClientCommandOptions & { reference?: string; peek?: boolean }) => {
-        const element = await clientFor(options).queues.next(name, {
-          ...(options.reference !== undefined && { reference: options.reference }),
-          ...(options.peek && { claim: false }),
-        });
-        if (element) printElements(options, [element], element);
-        else if (options.json) printJson(null);
-        else process.stderr.write(`weft: ${name} has no NEW element\n`);
-      }),
+      .option('--request-id <id>', `${REQUEST_ID_HELP}: a repeat shows the element the first run claimed`)
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ weft queue next invoices --reference INV-1 --request-id worker-1-job-7 --json',
+      )
+      .action(
+        async (
+          name: string,
+          options: ClientCommandOptions & RequestIdOption & { reference?: string; peek?: boolean },
+        ) => {
+          const element = await clientFor(options).queues.next(name, {
+            ...(options.reference !== undefined && { reference: options.reference }),
+            ...(options.peek && { claim: false }),
+            ...requestIdOf(options),
+          });
+          if (element) printElements(options, [element], element);
+          else if (options.json) printJson(null);
+          else process.stderr.write(`weft: ${name} has no NEW element\n`);
+        },
+      ),
   );
 
   withClientOptions(
@@ -168,23 +201,31 @@ export function registerQueueCommands(program: Command): void {
       .argument('<status>', STATUSES.join(', '), status)
       .description('set the status of an element, with a message (DONE and FAILED stamp its end time)')
       .option('--message <message>', 'a message: the outcome, or why it failed')
+      .option('--request-id <id>', REQUEST_ID_HELP)
       .addHelpText(
         'after',
         '\nExample:\n  $ weft queue set-status 6f1c2a7e-4b1d-4c55-9a0e-2f4a6d8b9c10 FAILED --message "no such customer"',
       )
-      .action(async (id: string, s: QueueElementStatus, options: ClientCommandOptions & { message?: string }) => {
-        const element = await clientFor(options).queues.setStatus(id, s, options.message);
-        printElements(options, [element], element);
-      }),
+      .action(
+        async (
+          id: string,
+          s: QueueElementStatus,
+          options: ClientCommandOptions & RequestIdOption & { message?: string },
+        ) => {
+          const element = await clientFor(options).queues.setStatus(id, s, options.message, requestIdOf(options));
+          printElements(options, [element], element);
+        },
+      ),
   );
 
   withClientOptions(
     queue
       .command('delete <id>')
       .description('delete an element')
+      .option('--request-id <id>', `${REQUEST_ID_HELP}: a repeat says deleted again`)
       .addHelpText('after', '\nExample:\n  $ weft queue delete 6f1c2a7e-4b1d-4c55-9a0e-2f4a6d8b9c10')
-      .action(async (id: string, options: ClientCommandOptions) => {
-        const deleted = await clientFor(options).queues.delete(id);
+      .action(async (id: string, options: ClientCommandOptions & RequestIdOption) => {
+        const deleted = await clientFor(options).queues.delete(id, requestIdOf(options));
         if (options.json) printJson({ deleted });
         else if (deleted) process.stdout.write(`deleted ${id}\n`);
         else throw new QueueElementNotFoundError(id);
