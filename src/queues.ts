@@ -96,13 +96,31 @@ export class Queues {
     this.#ctx = ctx;
   }
 
-  /** Adds one element at the end of the queue. */
+  /**
+   * Adds one element at the end of the queue. With a `requestId` sent again, answers the
+   * element that request created, as it stands now; QUEUE_ELEMENT_NOT_FOUND (naming its id)
+   * if that element was deleted since: the request is not applied twice.
+   */
   async create<T>(queue: string, element: QueueElementInput<T> & QueueRequestOptions = {}): Promise<QueueElement<T>> {
-    const [created] = await this.#create<T>(queue, [element], element.requestId);
-    return created as QueueElement<T>;
+    const { requestId } = element;
+    const [created] = await this.#create<T>(queue, [element], requestId);
+    if (created) return created;
+    // Only a repeat answers nothing (its element is gone), and a repeat has a requestId.
+    // QueueElementNotFoundError's code, with a message that says why the element is missing.
+    const id = derivedId(queue, requestId as string, 0);
+    throw new WeftError(
+      'QUEUE_ELEMENT_NOT_FOUND',
+      `No queue element with id ${JSON.stringify(id)}: request ${JSON.stringify(requestId)} was already ` +
+        'applied and the element it created has been deleted since',
+      { id, requestId },
+    );
   }
 
-  /** Adds many elements in one atomic batch: after a crash, all of them are there or none. */
+  /**
+   * Adds many elements in one atomic batch: after a crash, all of them are there or none.
+   * With a `requestId` sent again, answers the elements that request created, as they stand
+   * now, in their order: those deleted since are left out (all of them deleted: `[]`).
+   */
   bulkCreate<T>(
     queue: string,
     elements: Array<QueueElementInput<T>>,

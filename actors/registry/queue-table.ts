@@ -44,6 +44,7 @@ type Resolved =
 export class QueueTable {
   readonly #working = new Map<string, QueueElementRecord>();
   readonly #lines = new Map<string, NewOrder>();
+  /** Claimed element ids by {@link claimKey}: a requestId claims at most one element per queue. */
   readonly #claims = new Map<string, string>();
   readonly #counts = new Map<string, Counts>();
   /** Writes to elements outside the working set, oldest first, at most SETTLED_KEPT. */
@@ -116,7 +117,7 @@ export class QueueTable {
 
   next(m: Msg<'queue.next'>): void {
     if (m.requestId !== undefined) {
-      const claimed = this.#working.get(this.#claims.get(m.requestId) ?? '');
+      const claimed = this.#working.get(this.#claims.get(claimKey(m.queue, m.requestId)) ?? '');
       if (claimed) return this.replies.ok(m.reply, claimed);
     }
     const key = lineKey(m.queue, m.reference);
@@ -233,7 +234,7 @@ export class QueueTable {
   /** Adds a NEW or IN_PROGRESS element to the working set. */
   #enter(record: QueueElementRecord): void {
     this.#working.set(record.id, record);
-    if (record.claimedBy !== undefined) this.#claims.set(record.claimedBy, record.id);
+    if (record.claimedBy !== undefined) this.#claims.set(claimKey(record.queue, record.claimedBy), record.id);
     if (record.status !== 'NEW') return;
     const place: Place = { id: record.id, seq: record.seq, version: record.version };
     this.#line(record.queue).push(place);
@@ -246,7 +247,7 @@ export class QueueTable {
    */
   #leave(record: QueueElementRecord, shiftedFrom?: string): void {
     this.#working.delete(record.id);
-    if (record.claimedBy !== undefined) this.#claims.delete(record.claimedBy);
+    if (record.claimedBy !== undefined) this.#claims.delete(claimKey(record.queue, record.claimedBy));
     if (record.status !== 'NEW') return;
     const keys = [lineKey(record.queue)];
     if (record.reference !== undefined) keys.push(lineKey(record.queue, record.reference));
@@ -309,6 +310,11 @@ export class QueueTable {
 
 function lineKey(queue: string, reference?: string): string {
   return reference === undefined ? queue : `${queue}\u0000${reference}`;
+}
+
+/** A claim's key: the same requestId sent to two queues is two requests, one per queue. */
+function claimKey(queue: string, requestId: string): string {
+  return `${queue}\u0000${requestId}`;
 }
 
 /** The record without what belongs to one run (claim, times, message): the next status sets its own. */

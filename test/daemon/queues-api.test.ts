@@ -270,6 +270,17 @@ describe('requestId', () => {
     expect(listed.body.items.map((e) => e.id)).toEqual([items[1]!.id, items[0]!.id, created.body.id]);
   });
 
+  it('a repeated create whose element was deleted answers 404 QUEUE_ELEMENT_NOT_FOUND, naming it', async () => {
+    const create = () => call('POST', '/queues/gone/elements', { body: { requestId: 'create-gone' } });
+    const { body: element } = await create();
+    expect((await call('DELETE', `/queue-elements/${element.id}`)).status).toBe(200);
+    const error = await failsWith(create(), 404, 'QUEUE_ELEMENT_NOT_FOUND');
+    expect(error.message).toContain(
+      `No queue element with id "${element.id}": request "create-gone" was already applied`,
+    );
+    expect(error.context).toEqual({ id: element.id, requestId: 'create-gone' });
+  });
+
   it('a repeated PATCH changes nothing; a repeated DELETE (?requestId=) answers 200 again', async () => {
     const { body: element } = await call('POST', '/queues/patched/elements');
     const patch = () =>

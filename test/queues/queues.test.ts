@@ -350,6 +350,51 @@ describe('requestId idempotency', () => {
     expect((await rt.queues.queues())[0]?.counts).toEqual({ NEW: 1, IN_PROGRESS: 0, DONE: 1, FAILED: 0 });
   });
 
+  it('a repeated create whose element was deleted fails QUEUE_ELEMENT_NOT_FOUND, naming it, and creates nothing', async () => {
+    const { rt } = await open();
+    const a = await rt.queues.create('q', { data: 1, requestId: 'req-del' });
+    expect(await rt.queues.delete(a.id)).toBe(true);
+    const err = await failure(() => rt.queues.create('q', { data: 1, requestId: 'req-del' }));
+    expect({ code: err.code, context: err.context }).toEqual({
+      code: 'QUEUE_ELEMENT_NOT_FOUND',
+      context: { id: a.id, requestId: 'req-del' },
+    });
+    expect(err.message).toBe(
+      `No queue element with id "${a.id}": request "req-del" was already applied and the element it created has been deleted since`,
+    );
+    // Deleted once DONE (the element then lives only in the store): the same.
+    const b = await rt.queues.create('q', { requestId: 'req-done' });
+    await rt.queues.setStatus(b.id, 'DONE');
+    await rt.queues.delete(b.id);
+    expect(await codeOf(() => rt.queues.create('q', { requestId: 'req-done' }))).toBe('QUEUE_ELEMENT_NOT_FOUND');
+    // bulkCreate answers what remains of its elements: none here.
+    expect(await rt.queues.bulkCreate('q', [{ data: 1 }], { requestId: 'req-del' })).toEqual([]);
+    expect(await rt.queues.list('q')).toEqual([]);
+  });
+
+  it('next: the same requestId on two queues is two requests, claiming one element from each', async () => {
+    const { rt, dir, clock } = await open();
+    const [a] = await rt.queues.bulkCreate('a', [{ data: 'a1' }, { data: 'a2' }]);
+    const [b] = await rt.queues.bulkCreate('b', [{ data: 'b1' }, { data: 'b2' }]);
+    expect((await rt.queues.next('a', { requestId: 'claim-x' }))?.id).toBe(a!.id);
+    expect((await rt.queues.next('b', { requestId: 'claim-x' }))?.id).toBe(b!.id);
+    expect((await rt.queues.next('a', { requestId: 'claim-x' }))?.id).toBe(a!.id);
+    expect((await rt.queues.next('b', { requestId: 'claim-x' }))?.id).toBe(b!.id);
+    await rt.queues.create('c');
+    await rt.close();
+
+    // The claims, rebuilt from the stored elements, are still one per queue.
+    const { rt: again } = await open({ dataDir: dir, clock });
+    expect((await again.queues.next('b', { requestId: 'claim-x' }))?.id).toBe(b!.id);
+    expect((await again.queues.next('a', { requestId: 'claim-x' }))?.id).toBe(a!.id);
+    expect((await again.queues.next('c', { requestId: 'claim-x' }))?.queue).toBe('c');
+    expect((await again.queues.queues()).map((q) => q.counts)).toEqual([
+      { NEW: 1, IN_PROGRESS: 1, DONE: 0, FAILED: 0 },
+      { NEW: 1, IN_PROGRESS: 1, DONE: 0, FAILED: 0 },
+      { NEW: 0, IN_PROGRESS: 1, DONE: 0, FAILED: 0 },
+    ]);
+  });
+
   it('next: the same request answers the element it claimed while that is IN_PROGRESS', async () => {
     const { rt } = await open();
     const [a] = await rt.queues.bulkCreate('q', [{}, {}]);
