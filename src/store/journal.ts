@@ -23,12 +23,26 @@ export interface JournalStats {
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
 /**
+ * How long group commits may run back to back before a batch waits for the event loop to turn.
+ * A turn costs the waiting batch little (writes keep joining it), so this only bounds the
+ * loop delay the journal adds under load.
+ */
+const MAX_LOOP_HOLD_MS = 50;
+
+/**
  * Group commit. Every write issued in the same tick (a callback and the promise
  * continuations it sets off) joins one batch. At the end of the tick the batch is appended
  * to the write-ahead log, fdatasync'd in `fsync` mode, and acknowledged; the store applies
  * committed batches in the background, merged into larger batches of its own. Messages
  * that arrive while a batch syncs wait in the mailbox and form the next batch, so batches
  * grow with load.
+ *
+ * Tick callbacks never let the event loop turn, and a commit's waiters often write again at
+ * once, so under load that always has a next batch the journal would hold the loop for good:
+ * timers, sockets and immediates would starve. Once it has held the loop for
+ * {@link MAX_LOOP_HOLD_MS}, the next batch waits for the loop's check phase instead (writes
+ * made meanwhile join it). The clock starts at the first batch after the loop last turned,
+ * so a write after an idle spell still commits at the end of its tick.
  *
  * Stores without a log (the in-memory one) commit by writing the store directly.
  */
@@ -46,6 +60,8 @@ export class Journal {
   #open = new Map<string, WriteOp>();
   #openSeq = 1;
   #flushScheduled = false;
+  /** When the first batch since the event loop last turned was scheduled; undefined once it has turned. */
+  #holdingLoopSince: number | undefined;
   /** Highest seq appended to the log (or handed to the store when there is no log). */
   #writtenSeq = 0;
   #committedSeq = 0;
@@ -106,11 +122,26 @@ export class Journal {
     for (const op of ops) this.#open.set(op.kind + '\u0000' + op.key, op);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      // A tick callback runs after the current microtask queue drains, so the writes of
-      // every promise continuation running now join this batch.
-      process.nextTick(() => this.#flush());
+      this.#scheduleFlush();
     }
     return this.#openSeq;
+  }
+
+  #scheduleFlush(): void {
+    const now = performance.now();
+    if (this.#holdingLoopSince === undefined) {
+      this.#holdingLoopSince = now;
+      // Immediates run once the loop has turned (after timers and the poll phase); unref'd,
+      // it keeps no process alive.
+      setImmediate(() => (this.#holdingLoopSince = undefined)).unref();
+    } else if (now - this.#holdingLoopSince > MAX_LOOP_HOLD_MS) {
+      // Queued after the probe above, so the probe has run by the time this batch flushes.
+      setImmediate(() => this.#flush());
+      return;
+    }
+    // A tick callback runs after the current microtask queue drains, so the writes of
+    // every promise continuation running now join this batch.
+    process.nextTick(() => this.#flush());
   }
 
   /** Calls `listener(seq)` each time batches up to `seq` commit. Returns an unsubscribe function. */
