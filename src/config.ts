@@ -29,6 +29,7 @@ const KEYS = new Set<string>([
   'concurrentTasksPerWorker',
   'maxRunning',
   'shutdownGraceMs',
+  'dormantAfterMs',
   'resources',
   'retention',
   'secretKey',

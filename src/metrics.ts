@@ -12,6 +12,8 @@ export interface Histogram {
 export interface RuntimeMetrics {
   /** Executions in the store by status (final ones included, since the store was created). */
   executions: Record<ExecutionStatus, number>;
+  /** Executions waiting on signals with no actor in memory (see `dormantAfterMs`). */
+  dormant: number;
   /** Activity attempt latency in seconds, from dispatch to answer, per activity, task list and outcome. */
   activities: Array<{ activity: string; taskList: string; ok: boolean; latency: Histogram }>;
   /** Each task list's thread pool. `utilization` is Piscina's: the share of time threads spent running tasks. */

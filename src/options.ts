@@ -35,6 +35,12 @@ export interface RuntimeOptions {
   maxRunning?: number;
   /** On close, how long running activities may take to stop before their threads are ended. @default 5000 */
   shutdownGraceMs?: number;
+  /**
+   * An execution that has waited only on signals (no deadline) for this long is made dormant:
+   * its actor leaves memory and is rebuilt by replay when a signal comes, so waiting
+   * executions cost a small record each. `Infinity` keeps every actor in memory. @default 1000
+   */
+  dormantAfterMs?: number;
   /** Named concurrency limits for activities' `resources` option, e.g. `{ smtp: 2 }`. @default {} */
   resources?: Readonly<Record<string, number>>;
   /**
@@ -68,6 +74,7 @@ export interface ResolvedOptions {
   concurrentTasksPerWorker: number;
   maxRunning: number;
   shutdownGraceMs: number;
+  dormantAfterMs: number;
   resources: Readonly<Record<string, number>>;
   retention: Required<RetentionOptions> | false;
   secretKey: string | undefined;
@@ -113,6 +120,7 @@ export function resolveOptions(raw: RuntimeOptions = {}): ResolvedOptions {
     concurrentTasksPerWorker: count('concurrentTasksPerWorker', raw.concurrentTasksPerWorker, 16, 1),
     maxRunning: count('maxRunning', raw.maxRunning, Infinity, 1, true),
     shutdownGraceMs: count('shutdownGraceMs', raw.shutdownGraceMs, 5000, 0),
+    dormantAfterMs: count('dormantAfterMs', raw.dormantAfterMs, 1000, 0, true),
     resources: raw.resources ?? {},
     retention: resolveRetention(raw.retention),
     secretKey: raw.secretKey,

@@ -168,6 +168,7 @@ export class Runtime {
         workflows,
         resolved.maxRunning,
         logFeed,
+        resolved.dormantAfterMs,
       );
       undo.push(() => supervisor.close());
       const resumed = await supervisor.recover();
@@ -290,6 +291,7 @@ export class Runtime {
     const { supervisor, pool, journal } = this.#engine;
     return {
       executions: supervisor.statusCounts(),
+      dormant: supervisor.dormantCount,
       activities: pool.latency(),
       pools: pool.stats(),
       journal: { ...journal.stats, batchSize: journal.batchSizes.snapshot() },

@@ -75,6 +75,8 @@ export class EffectSteps {
   #waitingChildren = 0;
   /** Signals received and not yet consumed by a wait, in arrival order. */
   #inbox: SignalRecord[] = [];
+  /** The highest signal seq taken in so far: a signal read from the store is not delivered again. */
+  #signalsUpTo = 0;
 
   constructor(host: StepHost) {
     this.#host = host;
@@ -86,6 +88,7 @@ export class EffectSteps {
     for (const events of this.#past.values())
       for (const e of events) if (e.type === 'signal.received') consumed.add(e.seq);
     this.#inbox = signals.filter((s) => !consumed.has(s.seq)).sort((a, b) => a.seq - b.seq);
+    for (const s of signals) if (s.seq > this.#signalsUpTo) this.#signalsUpTo = s.seq;
   }
 
   load(event: HistoryEvent): void {
@@ -145,11 +148,30 @@ export class EffectSteps {
 
   /** A signal arrived: it goes to the oldest wait for its name, or to the inbox in arrival order. */
   signalArrived(e: Ev<'signal.arrived'>): void {
+    // An execution woken by this signal may have read it from its stored inbox already.
+    if (e.signal.seq <= this.#signalsUpTo) return;
+    this.#signalsUpTo = e.signal.seq;
     this.#inbox.push(e.signal);
     const waiters = [...this.#live.values()]
       .filter((l) => !l.done && l.effect.kind === 'signal.wait' && l.effect.name === e.signal.name && l.waiting)
       .sort((a, b) => a.step - b.step);
     for (const live of waiters) if (!this.#deliver(live)) break;
+  }
+
+  /**
+   * Whether nothing but a signal can move the workflow on: `now` when every step it asked for
+   * is settled but signal waits with no deadline; `never` while a wait has a deadline (its
+   * timer must run); `later` while another step is still in flight.
+   */
+  signalsOnly(): 'now' | 'later' | 'never' {
+    if (this.#waitingSignals === 0) return 'never';
+    let busy = false;
+    for (const live of this.#live.values()) {
+      if (live.done) continue;
+      if (live.effect.kind !== 'signal.wait' || !live.waiting) busy = true;
+      else if (live.timer !== undefined) return 'never';
+    }
+    return busy ? 'later' : 'now';
   }
 
   /** The highest step the history holds (0 when none). */

@@ -37,6 +37,8 @@ export class ExecutionEngine {
   #seq = 0;
   #timeoutTimer: TimerHandle | undefined;
   #final = false;
+  /** Callbacks waiting for a batch to commit: until they run, the workflow has something to hear. */
+  #awaitingCommit = 0;
   #shownWaiting: 'RUNNING' | WaitingStatus = 'RUNNING';
 
   constructor(
@@ -163,6 +165,19 @@ export class ExecutionEngine {
     return 'RUNNING';
   }
 
+  /**
+   * Whether the execution can be dropped from memory and rebuilt by replay when a signal
+   * comes: `now` when it waits only on signals with no deadline and the workflow has heard
+   * everything recorded; `never` while a deadline or the execution timeout must be kept;
+   * `later` while anything else is in flight.
+   */
+  dormancy(): 'now' | 'later' | 'never' {
+    if (this.#final || this.#timeoutTimer !== undefined) return 'never';
+    const signals = this.effects.signalsOnly();
+    if (signals !== 'now') return signals;
+    return this.#awaitingCommit === 0 && this.activities.pending === 0 ? 'now' : 'later';
+  }
+
   /** Tells the machine when what the workflow waits on changed kind; cheap when it did not. */
   refreshWaiting(): void {
     const status = this.waitingStatus();
@@ -180,13 +195,17 @@ export class ExecutionEngine {
   }
 
   #afterCommit(seq: number, fn: () => void): void {
-    this.#env.journal
-      .committed(seq)
-      .then(fn, (err: unknown) =>
+    this.#awaitingCommit++;
+    this.#env.journal.committed(seq).then(
+      () => {
+        this.#awaitingCommit--;
+        fn();
+      },
+      (err: unknown) =>
         this.#env.logger.error(
           { err, executionId: this.record.id },
           'history write failed; the execution stalls until restart',
         ),
-      );
+    );
   }
 }

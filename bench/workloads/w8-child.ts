@@ -22,11 +22,14 @@ async function inChunks(n: number, fn: (i: number) => Promise<unknown>): Promise
 }
 
 /** Polls `test`; an execution that failed instead of waiting must not hang the bench. */
-async function until(rt: Runtime, test: (counts: Record<ExecutionStatus, number>) => boolean): Promise<void> {
+async function until(
+  rt: Runtime,
+  test: (counts: Record<ExecutionStatus, number>, dormant: number) => boolean,
+): Promise<void> {
   const failedBefore = rt.metrics().executions.FAILED;
   for (;;) {
-    const counts = rt.metrics().executions;
-    if (test(counts)) return;
+    const { executions: counts, dormant } = rt.metrics();
+    if (test(counts, dormant)) return;
     if (counts.FAILED > failedBefore) throw new Error(`w8-resume: ${counts.FAILED - failedBefore} executions failed`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -59,12 +62,13 @@ async function hold(rt: Runtime, n: number, sampler: RssSampler): Promise<HoldRe
   // without the heap's first growth steps, which a small N would spread over too few.
   const half = Math.floor(n / 2);
   await inChunks(half, (i) => rt.start({ workflow: waitGo, args: [i], id: id(i) }));
-  await until(rt, (c) => c.WAITING_SIGNAL >= half);
+  // Measured once they are dormant, as waiting executions are after `dormantAfterMs`.
+  await until(rt, (c, dormant) => c.WAITING_SIGNAL >= half && dormant >= half);
   const pause = performance.now();
   const halfway = memory();
   const resumed = performance.now();
   await inChunks(n - half, (i) => rt.start({ workflow: waitGo, args: [half + i], id: id(half + i) }));
-  await until(rt, (c) => c.WAITING_SIGNAL >= n);
+  await until(rt, (c, dormant) => c.WAITING_SIGNAL >= n && dormant >= n);
   const holdSeconds = (performance.now() - t - (resumed - pause)) / 1000;
   const waiting = memory();
   return {

@@ -14,6 +14,8 @@ export function renderPrometheus(metrics: RuntimeMetrics, residentMemoryBytes: n
   const out: string[] = [];
   family(out, 'weft_executions', 'gauge', 'Executions in the store, by status.');
   for (const status of EXECUTION_STATUSES) sample(out, 'weft_executions', { status }, metrics.executions[status] ?? 0);
+  family(out, 'weft_executions_dormant', 'gauge', 'Executions waiting on signals with no actor in memory.');
+  sample(out, 'weft_executions_dormant', {}, metrics.dormant);
 
   family(out, 'weft_activity_duration_seconds', 'histogram', 'Activity attempt latency, from dispatch to answer.');
   for (const { activity, taskList, ok, latency } of metrics.activities)

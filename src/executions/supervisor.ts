@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createExecutionActor, type ExecutionActor } from '../../actors/execution.js';
-import type { ExecutionEngine } from '../../actors/execution/engine.js';
+import { createExecutionActor } from '../../actors/execution.js';
 import type { ExecutionEnv } from '../../actors/execution/env.js';
 import {
   FINAL_STATUSES,
@@ -23,9 +22,10 @@ import {
 } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeValue } from '../store/codec.js';
-import type { Store } from '../store/store.js';
 import { levelNumber, readLogEntries, readLogs, type LogFeed, type LogLine } from './execution-log.js';
 import { fellBehind, FOLLOW_BUFFER_LINES } from '../logs.js';
+import { Dormancy, type Active } from './dormancy.js';
+import { readStored } from './stored.js';
 import type { Workflow } from '../workflow.js';
 
 const STATUSES: readonly ExecutionStatus[] = [
@@ -37,11 +37,6 @@ const STATUSES: readonly ExecutionStatus[] = [
   'SLEEPING',
   ...FINAL_STATUSES,
 ];
-
-interface Active {
-  actor: ExecutionActor;
-  engine: ExecutionEngine;
-}
 
 export interface ListOptions {
   status?: ExecutionStatus;
@@ -92,14 +87,40 @@ export class Supervisor {
   #signalSeq = 0;
   /** Keeps the process alive while executions are unfinished (timers are unref'd, pool threads idle). */
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #dormancy: Dormancy;
 
   constructor(
     env: Omit<ExecutionEnv, 'onFinal' | 'onStatus' | 'sendSignal' | 'runChild' | 'cancelChild'>,
     workflows: ReadonlyMap<string, Workflow>,
     maxRunning: number,
     logFeed: LogFeed,
+    dormantAfterMs = Infinity,
   ) {
     this.#logFeed = logFeed;
+    this.#dormancy = new Dormancy(
+      {
+        journal: env.journal,
+        active: (id) => this.#active.get(id),
+        drop: ({ actor, engine }) => {
+          engine.stop();
+          actor.stop();
+          this.#active.delete(engine.record.id);
+          this.#slots.delete(engine.record.id);
+          this.#pump();
+        },
+        canRebuild: (record) => this.#workflows.has(record.workflow),
+        rebuild: (record, { history, inbox }) => {
+          const definition = this.#workflows.get(record.workflow) as Workflow;
+          const active = createExecutionActor(this.#env, definition, record, history, inbox);
+          this.#active.set(record.id, active);
+          active.actor.start();
+          this.#slots.add(record.id);
+          active.actor.send({ type: 'start' });
+        },
+        isClosed: () => this.#closed,
+      },
+      dormantAfterMs,
+    );
     this.#env = {
       ...env,
       onFinal: (r) => this.#onFinal(r),
@@ -127,28 +148,36 @@ export class Supervisor {
     return this.#queue.length - this.#queueHead;
   }
 
+  /** Executions waiting on signals with no actor in memory. */
+  get dormantCount(): number {
+    return this.#dormancy.size;
+  }
+
   /** Resumes every execution not in a final status, oldest first. */
   async recover(): Promise<number> {
     const { store } = this.#env.journal;
     this.#signalSeq = Number((await store.get('meta', 'signalSeq')) ?? 0);
+    const dormant = new Set((await store.range('dormant')).map(([id]) => id));
     const unfinished: ExecutionRecord[] = [];
-    // Where the resumable ones are in key order, for the reads of their histories.
-    let span: { first: string; last: string; count: number } | undefined;
-    let firstAt = 0;
-    for (const [i, [id, json]] of (await store.range('executions')).entries()) {
+    for (const [id, json] of await store.range('executions')) {
       const record = JSON.parse(json) as ExecutionRecord;
       this.#count(undefined, record.status);
       if (!isFinal(record.status)) {
-        unfinished.push(record);
         this.#statuses.set(record.id, record.status);
-        if (this.#workflows.has(record.workflow)) {
-          if (!span) firstAt = i;
-          span = { first: span?.first ?? id, last: id, count: i - firstAt + 1 };
+        if (dormant.delete(id) && record.status === 'WAITING_SIGNAL' && this.#workflows.has(record.workflow)) {
+          // It stays dormant: nothing of it is read until a signal comes.
+          this.#dormancy.adopt(record);
+          continue;
         }
+        unfinished.push(record);
       }
     }
+    // Marks left by executions that ended or woke before a crash.
+    if (dormant.size > 0)
+      this.#env.journal.write([...dormant].map((id) => ({ type: 'del', kind: 'dormant', key: id })));
+    if (this.#dormancy.size > 0) this.#keepAlive ??= setInterval(() => undefined, 2 ** 30);
     const resumable = unfinished.filter((r) => this.#workflows.has(r.workflow)).map((r) => r.id);
-    const stored = await readStored(store, resumable, span);
+    const stored = await readStored(store, resumable);
     unfinished.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const recovered: Active[] = [];
     for (const record of unfinished) {
@@ -166,7 +195,7 @@ export class Supervisor {
     // Everything is loaded before anything runs: a resumed execution's first signal to
     // another must find that one's inbox already read, and its actor there to deliver to.
     for (const active of recovered) this.#admit(active);
-    return unfinished.length;
+    return unfinished.length + this.#dormancy.size;
   }
 
   /**
@@ -189,8 +218,8 @@ export class Supervisor {
       }
       const starting = this.#starting.get(id);
       if (starting) return starting.then(({ record }) => ({ record, created: false }));
-      const active = this.#active.get(id);
-      if (active) return Promise.resolve({ record: active.engine.record, created: false });
+      const known = this.#active.get(id)?.engine.record ?? this.#dormancy.record(id);
+      if (known) return Promise.resolve({ record: known, created: false });
     }
     let encoded: string;
     try {
@@ -257,8 +286,8 @@ export class Supervisor {
 
   /** The execution's current record: live for active ones, from the store otherwise. */
   async get(id: string): Promise<ExecutionRecord | undefined> {
-    const active = this.#active.get(id);
-    if (active) return active.engine.record;
+    const known = this.#active.get(id)?.engine.record ?? this.#dormancy.record(id);
+    if (known) return known;
     await this.#env.journal.applied();
     const json = await this.#env.journal.store.get('executions', id);
     return json === undefined ? undefined : (JSON.parse(json) as ExecutionRecord);
@@ -365,6 +394,12 @@ export class Supervisor {
     // Delivered now: whatever the execution records of it lands in this batch or a later one.
     const active = this.#active.get(target);
     if (active) active.actor.send({ type: 'signal.arrived', signal });
+    else
+      this.#dormancy.wake(target).then(
+        (woken) => woken?.actor.send({ type: 'signal.arrived', signal }),
+        (err: unknown) =>
+          this.#env.logger.error({ err, executionId: target }, 'dormant execution not woken; it resumes on restart'),
+      );
     await this.#env.journal.committed(seq);
   }
 
@@ -435,7 +470,7 @@ export class Supervisor {
   async cancel(id: string, reason: string): Promise<boolean> {
     // A start still in flight (a child just being created) is cancelled once it exists.
     await this.#starting.get(id)?.catch(() => undefined);
-    const active = this.#active.get(id);
+    const active = this.#active.get(id) ?? (await this.#dormancy.wake(id));
     if (!active) {
       if (!(await this.get(id))) throw new ExecutionNotFoundError(id);
       return false;
@@ -450,6 +485,7 @@ export class Supervisor {
   /** Stops every actor without touching what is recorded: unfinished executions resume on reopen. */
   close(): void {
     this.#closed = true;
+    this.#dormancy.stop();
     for (const { actor, engine } of this.#active.values()) {
       engine.stop();
       actor.stop();
@@ -509,6 +545,7 @@ export class Supervisor {
   }
 
   #notify(record: ExecutionRecord): void {
+    this.#dormancy.statusChanged(record);
     const before = this.#statuses.get(record.id);
     if (before !== record.status) {
       this.#count(before, record.status);
@@ -525,68 +562,13 @@ export class Supervisor {
       this.#slots.delete(record.id);
       active.actor.stop();
     }
-    if (this.#active.size === 0) this.#releaseKeepAlive();
+    if (this.#active.size === 0 && this.#dormancy.size === 0) this.#releaseKeepAlive();
     const waiters = this.#finalWaiters.get(record.id);
     this.#finalWaiters.delete(record.id);
     for (const resolve of waiters ?? []) resolve(record);
     this.#listeners.delete(record.id);
     if (!this.#closed) this.#pump();
   }
-}
-
-/** What {@link readStored} answers for an execution: what it resumes from. */
-interface StoredExecution {
-  history: Array<{ seq: number; event: HistoryEvent }>;
-  inbox: SignalRecord[];
-}
-
-/** A scan over history and signals reads this many entries per range call, so it holds few it skips. */
-const SCAN_PAGE = 10_000;
-
-/**
- * The history and signals of each of `ids`, unfinished executions whose ids span `span.count`
- * executions in key order, from `span.first` to `span.last`. Two range reads per execution
- * cost about as much as scanning forty entries, one after another: once the ids are a
- * quarter of their span or more (a restart with 100,000 waiting), one paged scan of each kind
- * over the span reads them all far sooner. A few among many finished keep their own reads.
- */
-async function readStored(
-  store: Store,
-  ids: string[],
-  span: { first: string; last: string; count: number } | undefined,
-): Promise<Map<string, StoredExecution>> {
-  const stored = new Map<string, StoredExecution>(ids.map((id) => [id, { history: [], inbox: [] }]));
-  const add = (kind: 'history' | 'signals', key: string, json: string): void => {
-    const cut = key.lastIndexOf('\u0000');
-    const entry = stored.get(key.slice(0, cut));
-    if (!entry) return; // finished, or of an unknown workflow
-    if (kind === 'history')
-      entry.history.push({ seq: Number(key.slice(cut + 1)), event: JSON.parse(json) as HistoryEvent });
-    else entry.inbox.push(JSON.parse(json) as SignalRecord);
-  };
-  if (!span) return stored;
-  if (ids.length * 4 < span.count) {
-    for (const id of ids) {
-      for (const kind of ['history', 'signals'] as const)
-        for (const [key, json] of await store.range(kind, historyRange(id))) add(kind, key, json);
-    }
-    return stored;
-  }
-  // Every key of an id from first to last, in key order: `<id>\u0000<seq>`.
-  const lt = span.last + '\u0001';
-  for (const kind of ['history', 'signals'] as const) {
-    let page: Array<[string, string]> = [];
-    do {
-      const after = page.at(-1)?.[0];
-      page = await store.range(kind, {
-        ...(after === undefined ? { gte: span.first + '\u0000' } : { gt: after }),
-        lt,
-        limit: SCAN_PAGE,
-      });
-      for (const [key, json] of page) add(kind, key, json);
-    } while (page.length === SCAN_PAGE);
-  }
-  return stored;
 }
 
 /** Random per process, so ids stay unique across restarts and processes. */

@@ -20,6 +20,7 @@ export const RECORD_KINDS = [
   'triggers',
   'log-times',
   'ended',
+  'dormant',
 ] as const;
 /** Append only: the write-ahead log stores a kind as its index in this list. */
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -891,6 +891,7 @@ describe('metrics and OpenAPI', () => {
     const empty = { bounds: [1], counts: [0, 0], sum: 0, count: 0 };
     const metrics: RuntimeMetrics = {
       executions: {} as RuntimeMetrics['executions'],
+      dormant: 0,
       activities: [
         {
           activity: 'a"b\\c\nd',
