@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { TimerHandle } from '../../src/clock.js';
 import { CancelledError, ExecutionTimeoutError, NonDeterminismError, type SerializedError } from '../../src/errors.js';
 import { putEnded } from '../../src/retention.js';
@@ -87,7 +88,8 @@ export class ExecutionEngine {
     }
     const input = decodeValue<{ args: unknown[]; kwargs?: Record<string, unknown> }>(this.record.input);
     const replayUntil = Math.max(this.activities.lastRecordedStep(), this.effects.lastRecordedStep());
-    const log = this.#env.executionLogger.child({ executionId: this.record.id, workflow: this.#definition.name });
+    const log = (): Logger =>
+      this.#env.executionLogger.child({ executionId: this.record.id, workflow: this.#definition.name });
     runWorkflow(this.#definition, this.record.id, input, this.#send, log, replayUntil, this.#env.services);
   }
 

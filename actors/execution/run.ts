@@ -30,15 +30,22 @@ export function runWorkflow(
   executionId: string,
   input: { args: unknown[]; kwargs?: Record<string, unknown> },
   send: (event: ExecutionEvent) => void,
-  log: Logger,
+  makeLog: () => Logger,
   replayUntil: number,
   services: ServiceCalls,
 ): void {
   let step = 0;
-  // While replay re-runs recorded steps, log lines were written the first time: keep quiet.
-  if (replayUntil > 0) log.level = 'silent';
+  // Made on first use: most workflows never log, and a child logger per execution costs.
+  let log: Logger | undefined;
+  const logger = (): Logger => {
+    if (log) return log;
+    log = makeLog();
+    // While replay re-runs recorded steps, log lines were written the first time: keep quiet.
+    if (step < replayUntil) log.level = 'silent';
+    return log;
+  };
   const next = (): number => {
-    if (++step >= replayUntil && log.level === 'silent') log.level = 'trace';
+    if (++step >= replayUntil && log?.level === 'silent') log.level = 'trace';
     return step;
   };
   const call = (activity: string, args: unknown[], options: ActivityOptions): Promise<unknown> => {
@@ -116,7 +123,9 @@ export function runWorkflow(
     executionId,
     workflow: definition.name,
     input,
-    log,
+    get log() {
+      return logger();
+    },
     activities<T>(options: ActivityOptions = {}): ActivityProxies<T> {
       return new Proxy({} as ActivityProxies<T>, {
         get(_, name) {
