@@ -75,6 +75,8 @@ export class EffectSteps {
   #waitingChildren = 0;
   /** Signals received and not yet consumed by a wait, in arrival order. */
   #inbox: SignalRecord[] = [];
+  /** Whether the execution has ever asked for a lock: only then has it locks to let go when it ends. */
+  usedLocks = false;
   /** The highest signal seq taken in so far: a signal read from the store is not delivered again. */
   #signalsUpTo = 0;
 
@@ -93,6 +95,7 @@ export class EffectSteps {
 
   load(event: HistoryEvent): void {
     if (!EFFECT_EVENTS.has(event.type)) return;
+    if (event.type.startsWith('lock.')) this.usedLocks = true;
     const events = this.#past.get(event.step);
     if (events) events.push(event);
     else this.#past.set(event.step, [event]);
@@ -229,6 +232,7 @@ export class EffectSteps {
           }),
         );
       case 'lock.acquire': {
+        this.usedLocks = true;
         // Write-ahead: replay knows a request is out, and re-attaches to it.
         const seq = host.append({ type: 'lock.requested', step: e.step, name: effect.name, at: now });
         return host.afterCommit(seq, () => this.#requestLock(live));

@@ -133,7 +133,8 @@ export class ExecutionEngine {
     // Indexed by when it ended in the same batch, so retention finds it without a scan.
     const seq = this.#env.journal.write([putExecution(record), putEnded(record)]);
     // In the same tick, so in the same batch: every lock it holds or waits for is let go.
-    this.#env.registry.send({ type: 'lock.releaseAll', holder: record.id, reply: () => undefined });
+    if (this.effects.usedLocks)
+      this.#env.registry.send({ type: 'lock.releaseAll', holder: record.id, reply: () => undefined });
     this.#env.onStatus(record);
     this.#env.journal.committed(seq).then(
       () => this.#env.onFinal(record),
