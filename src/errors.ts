@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'STORE_FAILED'
   | 'RUNTIME_CLOSED'
   | 'ABORTED'
+  | 'READER_TOO_SLOW'
   | 'ACTIVITY_FAILED'
   | 'ACTIVITY_TIMEOUT'
   | 'ACTIVITY_NOT_FOUND'
@@ -242,6 +243,20 @@ export class RuntimeClosedError extends WeftError {
 export class AbortedError extends WeftError {
   constructor(what: string) {
     super('ABORTED', `${what} was aborted`, { what });
+  }
+}
+
+/**
+ * A follow ended itself because its reader fell more than `bufferedLines` behind: it got the
+ * lines held for it, and the ones after are not in the follow (they are in the store).
+ */
+export class ReaderTooSlowError extends WeftError {
+  constructor(what: string, bufferedLines: number) {
+    super(
+      'READER_TOO_SLOW',
+      `The reader fell behind by more than ${bufferedLines.toLocaleString('en')} lines; follow again`,
+      { what, bufferedLines },
+    );
   }
 }
 

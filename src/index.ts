@@ -107,6 +107,7 @@ export {
   type ActivityTimeoutKind,
   type RemoteError,
   AbortedError,
+  ReaderTooSlowError,
   InvalidArgumentError,
   InvalidNameError,
   InvalidValueError,

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, WeftError } from './errors.js';
+import { InvalidArgumentError, ReaderTooSlowError } from './errors.js';
 import {
   LEVELS,
   logKey,
@@ -47,17 +47,13 @@ export interface LogFollowOptions {
 
 /**
  * Lines a follow holds for a reader that is slower than they are written. Past it the follow
- * ends with ABORTED ({@link fellBehind}) instead of holding lines without bound.
+ * ends with READER_TOO_SLOW ({@link fellBehind}) instead of holding lines without bound.
  */
 export const FOLLOW_BUFFER_LINES = 10_000;
 
 /** @internal What a follow whose reader fell behind ends with, after the lines it held. */
-export function fellBehind(): WeftError {
-  return new WeftError(
-    'ABORTED',
-    `The reader fell behind by more than ${FOLLOW_BUFFER_LINES.toLocaleString('en')} lines; follow again`,
-    { what: 'log follow', bufferedLines: FOLLOW_BUFFER_LINES },
-  );
+export function fellBehind(): ReaderTooSlowError {
+  return new ReaderTooSlowError('log follow', FOLLOW_BUFFER_LINES);
 }
 
 /** Store reads per scan chunk: a selective filter still pages in bounded steps. */
@@ -116,7 +112,7 @@ export class Logs {
    * Lines as they are written from now on (subscribed at the call, before the first
    * `next()`), across executions; ends when `signal` aborts or the runtime closes. Lines
    * wait in memory for a slow reader, up to {@link FOLLOW_BUFFER_LINES}: a reader that falls
-   * further behind gets the lines held, then the follow throws ABORTED.
+   * further behind gets the lines held, then the follow throws READER_TOO_SLOW.
    */
   follow(options: LogFollowOptions = {}): AsyncIterableIterator<LogLine> {
     const filter = filterOf(options);

@@ -26,6 +26,7 @@ import {
   type ErrorCode,
   type SerializedError,
 } from '../src/index.js';
+import { ReaderTooSlowError } from '../src/errors.js';
 
 const cause = new Error('disk on fire');
 
@@ -68,6 +69,12 @@ const cases: Array<[string, WeftError, ErrorCode, Record<string, unknown>]> = [
     { name: 'l', holder: 'exec-1', waitedMs: 5000 },
   ],
   ['NotLockHolderError', new NotLockHolderError('l', 9), 'NOT_LOCK_HOLDER', { name: 'l', token: 9 }],
+  [
+    'ReaderTooSlowError',
+    new ReaderTooSlowError('log follow', 10_000),
+    'READER_TOO_SLOW',
+    { what: 'log follow', bufferedLines: 10_000 },
+  ],
   ['RuntimeClosedError', new RuntimeClosedError(), 'RUNTIME_CLOSED', {}],
   ['SettingExistsError', new SettingExistsError('s'), 'SETTING_EXISTS', { name: 's' }],
   ['SettingNotFoundError', new SettingNotFoundError('abc', 'id'), 'SETTING_NOT_FOUND', { key: 'abc', by: 'id' }],

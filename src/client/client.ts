@@ -130,7 +130,7 @@ export class WeftClient {
         if (event.event === 'end') return;
         if (event.event === 'log') yield JSON.parse(event.data) as LogLine;
         else if (event.event === 'error') {
-          // The daemon could not go on (the reader fell behind, the store failed): not an end.
+          // The daemon could not go on (READER_TOO_SLOW, the store failed): not an end.
           failure = eventError(event.data);
           break;
         }

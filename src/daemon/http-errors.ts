@@ -50,6 +50,9 @@ const STATUS: Partial<Record<HttpErrorCode, number>> = {
   NOT_LOCK_HOLDER: 409,
   LEASE_EXPIRED: 409,
   EXECUTION_ENDED: 409,
+  // A follow outpaced by its writer, like the other 409s, is the state of things, not a bad
+  // request nor a server fault: following again succeeds. (A stream has sent 200 already.)
+  READER_TOO_SLOW: 409,
   PAYLOAD_TOO_LARGE: 413,
   RUNTIME_CLOSED: 503,
   STORE_FAILED: 503,

@@ -71,7 +71,8 @@ export async function serveEvents(
   } catch (err) {
     if (!connected.signal.aborted && !res.destroyed) {
       const body = streamErrorBody(err, String(reply.request.id));
-      if (body.error.code === 'ABORTED') reply.log.warn({ err }, 'an event stream ended: its client fell behind');
+      if (body.error.code === 'READER_TOO_SLOW')
+        reply.log.warn({ err }, 'an event stream ended: its client fell behind');
       else reply.log.error({ err }, 'an event stream failed');
       await send('error', body).catch(() => undefined);
     }
@@ -96,11 +97,11 @@ export async function sendEvent(res: Writable, event: string, data: unknown, sig
 }
 
 /**
- * The body of `event: error`. ABORTED is a follow the runtime ended itself (its reader fell
- * behind): a message for the client to act on, not an internal failure to hide.
+ * The body of `event: error`. READER_TOO_SLOW is a follow the runtime ended itself (its reader
+ * fell behind): a message for the client to act on, not an internal failure to hide.
  */
 function streamErrorBody(err: unknown, requestId: string): ErrorBody {
-  if (err instanceof WeftError && err.code === 'ABORTED')
+  if (err instanceof WeftError && err.code === 'READER_TOO_SLOW')
     return { error: { code: err.code, message: err.message, context: { ...err.context } } };
   return errorBody(err, { requestId });
 }

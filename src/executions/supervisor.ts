@@ -411,7 +411,7 @@ export class Supervisor {
   /**
    * The execution's log lines, stored ones first, then live ones as they are written; ends
    * once the execution has ended (with its last lines), or when `signal` aborts. Lines wait
-   * for a slow reader up to {@link FOLLOW_BUFFER_LINES}; past it, ABORTED after those.
+   * for a slow reader up to {@link FOLLOW_BUFFER_LINES}; past it, READER_TOO_SLOW after those.
    */
   async *followLogs(id: string, options: { level?: string; signal?: AbortSignal } = {}): AsyncGenerator<LogLine> {
     const { signal } = options;

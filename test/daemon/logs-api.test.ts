@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { statusOf, toHttpError } from '../../src/daemon/http-errors.js';
 import { buildServer } from '../../src/daemon/server.js';
+import { ReaderTooSlowError } from '../../src/errors.js';
 import { ManualClock, Runtime, WeftClient, workflow, type LogLine } from '../../src/index.js';
 import { FOLLOW_BUFFER_LINES } from '../../src/logs.js';
 
@@ -221,12 +223,14 @@ describe('WeftClient.logQuery', () => {
 });
 
 describe('a follower that falls behind', () => {
+  // A code of its own: ABORTED is a caller's own signal, and the SSE route tells the two apart.
   const behind = {
-    code: 'ABORTED',
+    code: 'READER_TOO_SLOW',
     message: 'The reader fell behind by more than 10,000 lines; follow again',
+    context: { what: 'log follow', bufferedLines: FOLLOW_BUFFER_LINES },
   };
 
-  it('gets the lines held for it, then ABORTED, instead of lines held without bound', async () => {
+  it('gets the lines held for it, then READER_TOO_SLOW, instead of lines held without bound', async () => {
     const abort = new AbortController();
     const follow = rt.logs.follow({ workflow: 'burst', signal: abort.signal });
     const run = await rt.start(burst, FOLLOW_BUFFER_LINES + 1);
@@ -238,6 +242,7 @@ describe('a follower that falls behind', () => {
       for await (const _line of follow) if (++taken > FOLLOW_BUFFER_LINES) break;
     })();
     await expect(reading).rejects.toMatchObject(behind);
+    await expect(reading).rejects.toBeInstanceOf(ReaderTooSlowError);
     expect(taken).toBe(FOLLOW_BUFFER_LINES);
     expect(rt.logs.followers).toBe(0);
     abort.abort();
@@ -272,5 +277,11 @@ describe('a follower that falls behind', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('is a 409 with its message and context outside a stream (inside one, 200 is sent already)', () => {
+    const err = new ReaderTooSlowError('log follow', FOLLOW_BUFFER_LINES);
+    expect(statusOf('READER_TOO_SLOW')).toBe(409);
+    expect(toHttpError(err)).toEqual({ status: 409, body: { error: behind } });
   });
 });
