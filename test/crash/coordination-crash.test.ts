@@ -16,12 +16,9 @@
  * A property failure prints its fast-check seed; rerun with CRASH_SEED=<seed> (kill points
  * still land a little differently). CRASH_VERBOSE=1 prints each run's rounds.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { pino } from 'pino';
@@ -48,15 +45,12 @@ import {
   releaser,
   type PlanOp,
 } from './fixtures/coordination-workflows.js';
+import { STALL_MS, killWorkers, runWorker } from './fixtures/runner.js';
 
-const WORKER = fileURLToPath(new URL('./coordination-worker.ts', import.meta.url));
-/** A safety net only: a worker or a final round that makes no progress this long is reported. */
-const STALL_MS = 30_000;
 const silent = pino({ level: 'silent' });
 const FINAL = new Set<ExecutionStatus>(['SUCCESS', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 let base: string;
-const children = new Set<ChildProcess>();
 const runtimes: Runtime[] = [];
 
 beforeEach(() => {
@@ -64,57 +58,31 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  children.clear();
+  killWorkers();
   await Promise.allSettled(runtimes.splice(0).map((rt) => rt.close()));
   rmSync(base, { recursive: true, force: true });
 });
 
-interface Worker {
-  proc: ChildProcess;
-  stderr(): string;
-  /** Resolves once the process has exited (and its last messages were handled). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function forkWorker(dataDir: string, durability: Durability, mode: Mode, arg?: string): Worker {
-  const proc = fork(WORKER, [dataDir, durability, mode, ...(arg !== undefined ? [arg] : [])], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  children.add(proc);
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(proc, 'close').then(async ([code, signal]) => {
-    // 'close' can come before the last messages' events, which Node queues on nextTick.
-    await new Promise((resolve) => setImmediate(resolve));
-    children.delete(proc);
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
-  return { proc, stderr: () => stderr, exited };
-}
-
 /** Runs a scenario in a worker until it reports `reached`, then SIGKILLs it; answers the locks it saw. */
 async function killAtWait(dataDir: string, mode: Mode, arg?: string): Promise<LockInfo[]> {
-  const worker = forkWorker(dataDir, 'process', mode, arg);
-  let guard: NodeJS.Timeout | undefined;
-  const reached = new Promise<LockInfo[]>((resolve, reject) => {
-    guard = setTimeout(() => reject(new Error(`the ${mode} scenario did not reach its wait`)), STALL_MS);
-    worker.proc.on('message', (m: WorkerMessage) => {
-      if (m.type === 'reached') resolve(m.locks);
-      if (m.type === 'failed') reject(new Error(`the worker failed: ${m.error}`));
-    });
-    void worker.exited.then(({ code, signal }) => reject(new Error(`the worker exited (${code}, ${signal})`)));
+  let locks: LockInfo[] | undefined;
+  let failure: string | undefined;
+  const exit = await runWorker<WorkerMessage>({
+    worker: 'coordination',
+    args: [dataDir, 'process', mode, ...(arg !== undefined ? [arg] : [])],
+    onMessage: (m, kill) => {
+      if (m.type === 'reached') locks = m.locks;
+      if (m.type === 'failed') failure = m.error;
+      if (m.type === 'reached' || m.type === 'failed') kill();
+    },
   });
-  try {
-    return await reached;
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\nstderr:\n${worker.stderr()}`);
-  } finally {
-    clearTimeout(guard);
-    worker.proc.kill('SIGKILL');
-    await worker.exited;
-  }
+  if (locks && failure === undefined) return locks;
+  const why = exit.stalled
+    ? `the ${mode} scenario did not reach its wait`
+    : failure !== undefined
+      ? `the worker failed: ${failure}`
+      : `the worker exited (${exit.code}, ${exit.signal})`;
+  throw new Error(`${why}\nstderr:\n${exit.stderr}`);
 }
 
 async function reopen(dataDir: string, durability: Durability = 'process', clock?: Clock): Promise<Runtime> {
@@ -368,32 +336,25 @@ async function runRound(
   executions: PlanExecution[],
   killAfter: number,
 ): Promise<string> {
-  const worker = forkWorker(dataDir, durability, 'plan', JSON.stringify(executions));
   let progress = 0;
-  let killed = false;
-  let stalled = false;
   let done = false;
   let failure: string | undefined;
   let unfinished = 0;
-  const kill = (): void => {
-    if (!killed) worker.proc.kill('SIGKILL');
-    killed = true;
-  };
-  const guard = setTimeout(() => ((stalled = true), kill()), STALL_MS);
-  worker.proc.on('message', (m: WorkerMessage) => {
-    guard.refresh();
-    if (m.type === 'opened') unfinished = m.unfinished;
-    if (m.type === 'opened' && killAfter === 0) kill();
-    if (m.type === 'progress' && ++progress === killAfter) kill();
-    if (m.type === 'done') done = true;
-    if (m.type === 'failed') failure = m.error;
+  const { code, signal, killed, stalled, stderr } = await runWorker<WorkerMessage>({
+    worker: 'coordination',
+    args: [dataDir, durability, 'plan', JSON.stringify(executions)],
+    onMessage: (m, kill) => {
+      if (m.type === 'opened') unfinished = m.unfinished;
+      if (m.type === 'opened' && killAfter === 0) kill();
+      if (m.type === 'progress' && ++progress === killAfter) kill();
+      if (m.type === 'done') done = true;
+      if (m.type === 'failed') failure = m.error;
+    },
   });
-  const { code, signal } = await worker.exited;
-  clearTimeout(guard);
   if (failure !== undefined || stalled || (killed ? signal !== 'SIGKILL' : !(done && code === 0)))
     throw new Error(
       `the worker ${stalled ? `made no progress for ${STALL_MS} ms` : 'failed'} (exit ${code}, ${signal})\n` +
-        `${failure ?? ''}\n${stalled ? await describeFolder(dataDir, durability) : ''}\nstderr:\n${worker.stderr()}`,
+        `${failure ?? ''}\n${stalled ? await describeFolder(dataDir, durability) : ''}\nstderr:\n${stderr}`,
     );
   return `${killed ? `killed after ${killAfter}` : 'done'} (${unfinished} unfinished at open)`;
 }

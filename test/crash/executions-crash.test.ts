@@ -11,28 +11,23 @@
  * opens with the workflows and checks every handle's result. Both durability modes.
  * A failure names its seed; rerun with CRASH_SEED=<seed> to replay the same kill points.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Runtime, type Durability, type ExecutionInfo, type HistoryEvent } from '../../src/index.js';
 import { decodeValue } from '../../src/store/codec.js';
 import { CRASH_ACTIVITIES, crashChain, expectedSteps } from './fixtures/crash-workflows.js';
 import type { WorkerMessage } from './executions-worker.js';
+import { STALL_MS, killWorkers, mulberry32, runWorker } from './fixtures/runner.js';
 
-const WORKER = fileURLToPath(new URL('./executions-worker.ts', import.meta.url));
 const COUNT = 200;
 const STEPS = [1, 2, 3] as const;
 const ACTIVITY_OF_STEP = ['add', 'mul', 'add'];
 /** An `ended` kill comes after this many executions newly ended in the round. */
 const MIN_ENDED = 5;
 const MAX_ENDED = 45;
-/** A safety net only: a worker that makes no progress for this long is killed and reported. */
-const STALL_MS = 30_000;
 const silent = pino({ level: 'silent' });
 
 /**
@@ -53,7 +48,6 @@ interface Round {
   endedAtKill?: number;
 }
 
-let child: ChildProcess | undefined;
 let rt: Runtime | undefined;
 let base: string;
 
@@ -62,8 +56,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  child = undefined;
+  killWorkers();
   await rt?.close();
   rt = undefined;
   rmSync(base, { recursive: true, force: true });
@@ -114,39 +107,24 @@ async function runRound(
   ended: Set<string>,
   where: string,
 ): Promise<Round> {
-  const proc = fork(WORKER, [dataDir, durability, sideFile, String(COUNT)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  child = proc;
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const round: Round = { kill, outcome: 'killed' };
   const bad: string[] = [];
   let failure: string | undefined;
   const seen = { opened: 0, recorded: 0, ended: 0 };
-  let killed = false;
-  let stalled = false;
   let done = false;
-  const killNow = (): void => {
-    if (killed) return;
-    killed = true;
+  const count = (on: keyof typeof seen, killNow: () => void): void => {
+    if (++seen[on] !== kill?.after || kill.on !== on) return;
     round.endedAtKill = ended.size;
-    proc.kill('SIGKILL');
+    killNow();
   };
-  const guard = setTimeout(() => ((stalled = true), killNow()), STALL_MS);
-  const count = (on: keyof typeof seen): void => {
-    if (++seen[on] === kill?.after && kill.on === on) killNow();
-  };
-  proc.on('message', (m: WorkerMessage) => {
-    guard.refresh();
+  const onMessage = (m: WorkerMessage, killNow: () => void): void => {
     switch (m.type) {
       case 'opened':
         round.opened = { total: m.total, unfinished: m.unfinished };
-        count('opened');
+        count('opened', killNow);
         break;
       case 'recorded':
-        count('recorded');
+        count('recorded', killNow);
         break;
       case 'ended': {
         const n = Number(m.id.slice('crash-'.length));
@@ -154,7 +132,7 @@ async function runRound(
         else if (m.value !== expectedSteps(n)[2]) bad.push(`${m.id} answered ${JSON.stringify(m.value)}`);
         else if (!ended.has(m.id)) {
           ended.add(m.id);
-          count('ended');
+          count('ended', killNow);
         }
         break;
       }
@@ -165,12 +143,12 @@ async function runRound(
         failure = m.error;
         break;
     }
+  };
+  const { code, signal, killed, stalled, stderr } = await runWorker({
+    worker: 'executions',
+    args: [dataDir, durability, sideFile, String(COUNT)],
+    onMessage,
   });
-  const [code, signal] = (await once(proc, 'close')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(guard);
-  // 'close' can be emitted before the last messages' events, which Node queues on nextTick.
-  await new Promise((resolve) => setImmediate(resolve));
-  child = undefined;
   const exit = `exit code ${code}, signal ${signal}`;
   expect(bad, `${where}: executions ended wrong`).toEqual([]);
   if (failure !== undefined || (!killed && !(done && code === 0)) || (killed && signal !== 'SIGKILL'))
@@ -300,15 +278,4 @@ function readSideFile(file: string): Map<string, number[]> {
 
 function isEqual(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

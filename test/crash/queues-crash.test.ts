@@ -7,21 +7,16 @@
  * counts match the elements found. Several rounds on one folder, in both durability modes.
  * A failure names its seed; rerun with CRASH_SEED=<seed> to replay the same choices.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Runtime, type Durability } from '../../src/index.js';
+import { STALL_MS, killWorkers, mulberry32, runWorker } from './fixtures/runner.js';
 import type { QueueWorkerMessage } from './queues-worker.js';
 
-const WORKER = fileURLToPath(new URL('./queues-worker.ts', import.meta.url));
 const ROUNDS = 4;
-/** A safety net only: a worker that makes no progress for this long is reported with its stderr. */
-const STALL_MS = 30_000;
 
 let rt: Runtime | undefined;
 let dataDir: string;
@@ -31,6 +26,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  killWorkers();
   await rt?.close();
   rt = undefined;
   rmSync(dataDir, { recursive: true, force: true });
@@ -92,30 +88,16 @@ async function runUntilKilled(
   killAfter: number,
   delayMs: number,
 ): Promise<QueueWorkerMessage[]> {
-  const proc = fork(WORKER, [dataDir, durability, queue, String(seed)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const messages: QueueWorkerMessage[] = [];
   let announced = 0;
-  let killed = false;
-  let stalled = false;
-  const kill = (): void => {
-    killed = true;
-    proc.kill('SIGKILL');
-  };
-  const guard = setTimeout(() => ((stalled = true), kill()), STALL_MS);
-  proc.on('message', (m: QueueWorkerMessage) => {
-    messages.push(m);
-    guard.refresh();
-    if (m.op === 'sending' && ++announced === killAfter) setTimeout(kill, delayMs);
+  const { code, signal, killed, stalled, stderr } = await runWorker<QueueWorkerMessage>({
+    worker: 'queues',
+    args: [dataDir, durability, queue, String(seed)],
+    onMessage: (m, kill) => {
+      messages.push(m);
+      if (m.op === 'sending' && ++announced === killAfter) setTimeout(kill, delayMs);
+    },
   });
-  const [code, signal] = (await once(proc, 'close')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(guard);
-  // 'close' can be emitted before the last messages' events, which Node queues on nextTick.
-  await new Promise((resolve) => setImmediate(resolve));
   const failed = messages.find((m) => m.op === 'failed');
   if (!killed || stalled || signal !== 'SIGKILL' || failed) {
     const why = stalled ? `made no progress for ${STALL_MS} ms` : `exited with code ${code}, signal ${signal}`;
@@ -124,15 +106,4 @@ async function runUntilKilled(
     );
   }
   return messages;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

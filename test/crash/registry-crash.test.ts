@@ -7,28 +7,22 @@
  * no half-written batch is visible. Several rounds on one folder, in both durability modes.
  * A failure names its seed; rerun with CRASH_SEED=<seed> to replay the same choices.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Runtime, type Durability, type LockInfo } from '../../src/index.js';
+import { STALL_MS, killWorkers, mulberry32, runWorker } from './fixtures/runner.js';
 import type { SettingValue, WorkerMessage } from './registry-worker.js';
 
-const WORKER = fileURLToPath(new URL('./registry-worker.ts', import.meta.url));
 const ROUNDS = 5;
 /** Kill after 1..MAX_ACKS acks; bursts ack up to 200 writes at once, so the kill lands anywhere in the load. */
 const MAX_ACKS = 1500;
-/** A safety net only: a worker that makes no progress for this long is reported with its stderr. */
-const STALL_MS = 30_000;
 
 type Grant = Extract<WorkerMessage, { op: 'grant' }>;
 type AckedSetting = { version: number; value: SettingValue };
 
-let child: ChildProcess | undefined;
 let rt: Runtime | undefined;
 let dataDir: string;
 
@@ -37,8 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  child = undefined;
+  killWorkers();
   await rt?.close();
   rt = undefined;
   rmSync(dataDir, { recursive: true, force: true });
@@ -67,33 +60,19 @@ describe.each<Durability>(['process', 'fsync'])('registry crash test, durability
 
 /** Forks the worker, SIGKILLs it at the `killAt`-th ack, and returns every message that arrived. */
 async function runUntilKilled(durability: Durability, seed: number, killAt: number): Promise<WorkerMessage[]> {
-  const proc = fork(WORKER, [dataDir, durability, String(seed)], {
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced', // keeps the Dates in values
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  child = proc;
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const messages: WorkerMessage[] = [];
   let acks = 0;
-  let killed = false;
-  let stalled = false;
-  const kill = (): void => {
-    killed = true;
-    proc.kill('SIGKILL');
-  };
-  const guard = setTimeout(() => ((stalled = true), kill()), STALL_MS);
-  proc.on('message', (m: WorkerMessage) => {
-    messages.push(m);
-    if (m.op === 'ready' || m.op === 'releasing' || m.op === 'failed') return;
-    guard.refresh();
-    if (++acks >= killAt && !killed) kill();
+  const isAck = (m: WorkerMessage): boolean => m.op !== 'ready' && m.op !== 'releasing' && m.op !== 'failed';
+  const { code, signal, killed, stalled, stderr } = await runWorker<WorkerMessage>({
+    worker: 'registry',
+    args: [dataDir, durability, String(seed)],
+    serialization: 'advanced', // keeps the Dates in values
+    isProgress: isAck,
+    onMessage: (m, kill) => {
+      messages.push(m);
+      if (isAck(m) && ++acks >= killAt) kill();
+    },
   });
-  const [code, signal] = (await once(proc, 'close')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(guard);
-  // 'close' can be emitted before the last messages' events, which Node queues on nextTick.
-  await new Promise((resolve) => setImmediate(resolve));
   const failed = messages.find((m) => m.op === 'failed');
   if (!killed || stalled || signal !== 'SIGKILL' || failed) {
     const why = stalled ? `made no progress for ${STALL_MS} ms` : `exited with code ${code}, signal ${signal}`;
@@ -210,15 +189,4 @@ async function releaseEverything(rt: Runtime): Promise<void> {
 
 function isEqual(a: { holder: string; token: number }, b: { holder: string; token: number }): boolean {
   return a.holder === b.holder && a.token === b.token;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
