@@ -20,7 +20,8 @@ import { Runtime, type Durability, type ExecutionInfo, type HistoryEvent } from 
 import { decodeValue } from '../../src/store/codec.js';
 import { CRASH_ACTIVITIES, crashChain, expectedSteps } from './fixtures/crash-workflows.js';
 import type { WorkerMessage } from './executions-worker.js';
-import { STALL_MS, killWorkers, mulberry32, runWorker } from './fixtures/runner.js';
+import { mulberry32 } from '../support/random.js';
+import { STALL_MS, killWorkers, runWorker } from './fixtures/runner.js';
 
 const COUNT = 200;
 const STEPS = [1, 2, 3] as const;

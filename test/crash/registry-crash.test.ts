@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Runtime, type Durability, type LockInfo } from '../../src/index.js';
-import { STALL_MS, killWorkers, mulberry32, runWorker } from './fixtures/runner.js';
+import { mulberry32 } from '../support/random.js';
+import { STALL_MS, killWorkers, runWorker } from './fixtures/runner.js';
 import type { SettingValue, WorkerMessage } from './registry-worker.js';
 
 const ROUNDS = 5;

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/index.js';
 import type { QueueElement, QueueElementStatus } from '../../src/queues.js';
+import { mulberry32 } from '../support/random.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -36,17 +37,6 @@ afterAll(async () => {
 });
 
 const REFERENCES = ['a', 'b', 'c'];
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('8 concurrent consumers', () => {
   interface Case {
