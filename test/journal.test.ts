@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Journal, type Durability } from '../src/store/journal.js';
 import { openLevelStore } from '../src/store/level-store.js';
 import { openMemoryStore } from '../src/store/memory-store.js';
-import type { RecordKind, WriteOp } from '../src/store/store.js';
+import type { RecordKind, Store, WriteOp } from '../src/store/store.js';
 import { WriteAheadLog } from '../src/store/wal.js';
 
 const dirs: string[] = [];
@@ -378,6 +378,82 @@ describe('WriteAheadLog frame format', () => {
     expect(third.batches).toEqual([[put('fresh', 'start')]]);
     third.log.close();
   });
+});
+
+describe('WriteAheadLog rotation', () => {
+  it('reads a rotated-out file before the current one, and drops it on request', () => {
+    const file = path.join(tempDir(), 'journal.log');
+    const { log } = WriteAheadLog.open(file);
+    log.append([put('a', '1')]);
+    log.rotate();
+    expect(fs.existsSync(file + '.old')).toBe(true);
+    expect(log.size).toBe(0);
+    expect(() => log.rotate()).toThrow(/rotated already/);
+    log.append([put('a', '2')]);
+    log.close();
+
+    // A crash here: both files are read, oldest first, so the later write wins on replay.
+    const reopened = WriteAheadLog.open(file);
+    expect(reopened.batches).toEqual([[put('a', '1')], [put('a', '2')]]);
+    expect(reopened.log.hasOld).toBe(true);
+    reopened.log.dropOld();
+    expect(fs.existsSync(file + '.old')).toBe(false);
+    reopened.log.rotate(); // allowed again once the old file is gone
+    reopened.log.truncate(); // empties both
+    expect(fs.existsSync(file + '.old')).toBe(false);
+    expect(fileSize(file)).toBe(0);
+    reopened.log.close();
+  });
+
+  for (const durability of ['fsync', 'process'] as const) {
+    it(`rotates a log the store never catches up with, and drops the old file once it has (${durability})`, async () => {
+      const dir = tempDir();
+      const level = await openLevelStore(dir);
+      // The real store, whose writes (the journal's applies) wait until the test lets them go.
+      const held: Array<() => void> = [];
+      let holding = true;
+      const slow: Store = {
+        location: level.location,
+        walPath: level.walPath,
+        get: (kind, key) => level.get(kind, key),
+        range: (kind, options) => level.range(kind, options),
+        write: async (ops, options) => {
+          if (holding) await new Promise<void>((resolve) => held.push(resolve));
+          return level.write(ops, options);
+        },
+        close: () => level.close(),
+      };
+      const checkpointBytes = 64 * 1024;
+      const journal = await Journal.open(slow, durability, { checkpointBytes });
+      const walPath = path.join(dir, 'journal.log');
+      const value = 'x'.repeat(2048);
+      let n = 0;
+      /** Writes and commits batches until the log has grown past its checkpoint size. */
+      const fill = async () => {
+        const until = fileSize(walPath) + checkpointBytes;
+        while (fileSize(walPath) < until) await journal.committed(journal.write([put(`k${n++}`, value, 'meta')]));
+      };
+      /** Lets held store writes go, one per try, until `done()`. */
+      const releaseUntil = (done: () => boolean) =>
+        vi.waitFor(() => {
+          held.shift()?.();
+          expect(done()).toBe(true);
+        });
+      const old = () => fs.existsSync(walPath + '.old');
+
+      await fill(); // the first apply is held: the log holds everything
+      await releaseUntil(old); // applied < written: the log cannot be emptied, so it is rotated
+      await fill();
+      await releaseUntil(() => !old()); // everything in the old file is in the store: it is deleted
+      expect(fileSize(walPath)).toBeLessThan(2 * checkpointBytes);
+
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await journal.close();
+      const reopened = await openJournal(dir, durability);
+      expect(await reopened.store.range('meta', { gte: 'k', lt: 'l' })).toHaveLength(n);
+    });
+  }
 });
 
 // Under in-process load that always has a next batch (writers that write again as soon as

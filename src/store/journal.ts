@@ -19,7 +19,7 @@ export interface JournalStats {
   maxBatch: number;
 }
 
-/** Log size past which the journal empties its log once the store has caught up. */
+/** Log size past which the journal empties (or rotates) its log. */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -71,18 +71,27 @@ export class Journal {
   #toApply: Array<{ seq: number; ops: WriteOp[] }> = [];
   #appliedSeq = 0;
   #applying: Promise<void> | undefined;
+  /** The last seq in the log's rotated-out file, while that file waits for the store. */
+  #rotatedAt: number | undefined;
   #appliedWaiters: Array<{ seq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
   #closed = false;
 
-  private constructor(store: Store, durability: Durability, wal: WriteAheadLog | undefined) {
+  readonly #checkpointBytes: number;
+
+  private constructor(store: Store, durability: Durability, wal: WriteAheadLog | undefined, checkpointBytes: number) {
+    this.#checkpointBytes = checkpointBytes;
     this.#store = store;
     this.durability = durability;
     this.#wal = wal;
   }
 
   /** Opens the journal over a store, first replaying into it whatever a crashed process left in the log. */
-  static async open(store: Store, durability: Durability): Promise<Journal> {
-    if (!store.walPath) return new Journal(store, durability, undefined);
+  static async open(
+    store: Store,
+    durability: Durability,
+    { checkpointBytes = CHECKPOINT_BYTES }: { checkpointBytes?: number } = {},
+  ): Promise<Journal> {
+    if (!store.walPath) return new Journal(store, durability, undefined, checkpointBytes);
     let opened: ReturnType<typeof WriteAheadLog.open>;
     try {
       opened = WriteAheadLog.open(store.walPath);
@@ -95,7 +104,7 @@ export class Journal {
       await store.write(batches.flat(), { sync: true });
       log.truncate();
     }
-    return new Journal(store, durability, log);
+    return new Journal(store, durability, log, checkpointBytes);
   }
 
   /** The seq of the batch that writes issued now will join. */
@@ -265,13 +274,28 @@ export class Journal {
     );
   }
 
-  /** Empties the log once it is large and the store holds everything in it. */
+  /**
+   * Keeps the log small. Once it is large: emptied if the store holds everything in it;
+   * otherwise (load that never lets the store catch up) rotated, and the old file deleted once
+   * the store holds everything written before the rotation.
+   */
   async #maybeCheckpoint(): Promise<void> {
     const wal = this.#wal;
-    if (!wal || wal.size < CHECKPOINT_BYTES || this.#appliedSeq !== this.#writtenSeq) return;
-    const upTo = this.#writtenSeq;
-    await this.#syncStore();
-    if (this.#writtenSeq === upTo) wal.truncate();
+    if (!wal) return;
+    if (this.#rotatedAt !== undefined && this.#appliedSeq >= this.#rotatedAt) {
+      await this.#syncStore();
+      wal.dropOld();
+      this.#rotatedAt = undefined;
+    }
+    if (wal.size < this.#checkpointBytes || this.#rotatedAt !== undefined) return;
+    if (this.#appliedSeq === this.#writtenSeq) {
+      const upTo = this.#writtenSeq;
+      await this.#syncStore();
+      if (this.#writtenSeq === upTo && this.#rotatedAt === undefined) wal.truncate();
+      return;
+    }
+    wal.rotate();
+    this.#rotatedAt = this.#writtenSeq;
   }
 
   /** The store's own writes were not synced; one synced write makes every earlier one durable. */
