@@ -3,7 +3,7 @@ import type { TimerHandle } from './clock.js';
 import { logTimeKey, padTime, positionOfLogKey } from './executions/execution-log.js';
 import type { Supervisor } from './executions/supervisor.js';
 import type { ServiceContext } from './services.js';
-import type { WriteOp } from './store/store.js';
+import { MARK, type WriteOp } from './store/store.js';
 
 /** Kind `ended`: every finished execution by when it ended, so a pass reads only what it prunes. */
 export function endedKey(endedAt: number, executionId: string): string {
@@ -12,7 +12,7 @@ export function endedKey(endedAt: number, executionId: string): string {
 
 /** The `ended` entry of a final record; written in the batch that records the final status. */
 export function putEnded(record: ExecutionRecord): WriteOp {
-  return { type: 'put', kind: 'ended', key: endedKey(record.endedAt ?? record.createdAt, record.id), value: '' };
+  return { type: 'put', kind: 'ended', key: endedKey(record.endedAt ?? record.createdAt, record.id), value: MARK };
 }
 
 /** Set once every execution older than the `ended` index has its entry. */

@@ -2,6 +2,7 @@ import type { ExecutionActor } from '../../actors/execution.js';
 import type { ExecutionEngine } from '../../actors/execution/engine.js';
 import type { ExecutionRecord } from '../../actors/execution/history.js';
 import type { Journal } from '../store/journal.js';
+import { MARK } from '../store/store.js';
 import { readStored, type StoredExecution } from './stored.js';
 
 /**
@@ -125,7 +126,7 @@ export class Dormancy {
     this.#host.drop(active);
     this.#records.set(record.id, record);
     // After its status in the journal's order: a restart finds it WAITING_SIGNAL and leaves it dormant.
-    this.#host.journal.write([{ type: 'put', kind: 'dormant', key: record.id, value: '' }]);
+    this.#host.journal.write([{ type: 'put', kind: 'dormant', key: record.id, value: MARK }]);
   }
 
   /** The oldest {@link WAKE_BATCH} executions waiting to wake, taken off the list. */

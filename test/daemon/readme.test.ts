@@ -56,7 +56,8 @@ describe('README examples', () => {
     expect(stdout).toContain('"id":"order-42","status":"SUCCESS","result":6');
     expect(stdout).toMatch(/^4$/m);
     expect(stdout).toContain('notification_emails');
-  });
+    // Some thirty CLI processes, each starting under tsx: minutes on a busy 2-core machine.
+  }, 240_000);
 
   it('the curl examples run', async () => {
     const { stdout } = await bash(block('http'));
