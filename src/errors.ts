@@ -444,8 +444,16 @@ export class ConfigError extends WeftError {
 }
 
 export class QueueElementNotFoundError extends WeftError {
-  constructor(id: string) {
-    super('QUEUE_ELEMENT_NOT_FOUND', `No queue element with id ${JSON.stringify(id)}`, { id });
+  /** With `requestId`: a repeated create whose element was deleted since. */
+  constructor(id: string, requestId?: string) {
+    super(
+      'QUEUE_ELEMENT_NOT_FOUND',
+      `No queue element with id ${JSON.stringify(id)}` +
+        (requestId === undefined
+          ? ''
+          : `: request ${JSON.stringify(requestId)} was already applied and the element it created has been deleted since`),
+      requestId === undefined ? { id } : { id, requestId },
+    );
   }
 }
 

@@ -106,14 +106,7 @@ export class Queues {
     const [created] = await this.#create<T>(queue, [element], requestId);
     if (created) return created;
     // Only a repeat answers nothing (its element is gone), and a repeat has a requestId.
-    // QueueElementNotFoundError's code, with a message that says why the element is missing.
-    const id = derivedId(queue, requestId as string, 0);
-    throw new WeftError(
-      'QUEUE_ELEMENT_NOT_FOUND',
-      `No queue element with id ${JSON.stringify(id)}: request ${JSON.stringify(requestId)} was already ` +
-        'applied and the element it created has been deleted since',
-      { id, requestId },
-    );
+    throw new QueueElementNotFoundError(derivedId(queue, requestId as string, 0), requestId);
   }
 
   /**
