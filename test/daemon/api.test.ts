@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SettingView } from '../../src/client/views.js';
 import { api, daemonTempDir, startDaemon, type ApiResponse, type DaemonProcess } from '../fixtures/daemon.js';
 
 interface ErrorBody {
@@ -27,16 +28,6 @@ interface ExecutionView {
 interface Page<T> {
   items: T[];
   cursor?: string;
-}
-
-interface SettingView {
-  id: string;
-  name: string;
-  value: unknown;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
 }
 
 interface LockGrantView {

@@ -19,6 +19,7 @@ import type { RuntimeMetrics } from '../../src/metrics.js';
 import { awaitGo, gates } from '../fixtures/daemon-workflows.js';
 import { cleanup, release, sideFile, waitForLine } from '../fixtures/harness.js';
 import { ACTIVITIES, ALL_WORKFLOWS } from '../fixtures/workflows.js';
+import type { SettingView } from '../../src/client/views.js';
 
 const TOKEN = 'test-token-' + 'x'.repeat(20);
 const BODY_LIMIT = 16 * 1024;
@@ -371,16 +372,6 @@ describe('executions', () => {
 });
 
 describe('settings', () => {
-  interface SettingView {
-    id: string;
-    name: string;
-    value: unknown;
-    version: number;
-    createdAt: string;
-    updatedAt: string;
-    updatedBy: string;
-  }
-
   it('creates, reads by id and by name, updates with compare-and-set, lists and deletes', async () => {
     const created = await call<SettingView>('POST', '/api/v1/settings', {
       body: { name: 'emails/team', value: ['a@example.com'], updatedBy: 'alice' },

@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ExecutionStatus } from '../../../actors/execution/history.js';
 import type { LogLevel } from '../../client/client.js';
 import type { LogLine } from '../../executions/execution-log.js';
+import { formatLogLine, LOG_LEVELS } from '../log-lines.js';
 import { clientFor, withClientOptions, type ClientCommandOptions } from '../connection.js';
 import { integer, jsonValue, printJson, printTable, UsageError } from '../output.js';
 import { duration, isoSeconds, json, seconds } from '../table.js';
@@ -23,18 +24,6 @@ const STATUSES: readonly ExecutionStatus[] = [
   'CANCELLED',
   'TIMED_OUT',
 ];
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-/** pino's numeric levels, by name. */
-const LEVEL_NAMES: Readonly<Record<number, string>> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-/** Log line fields shown in their own columns, or of no use to a reader. */
-const LOG_FIELDS_SHOWN = new Set(['level', 'time', 'msg', 'executionId', 'workflow', 'pid', 'hostname']);
 
 export function registerExecutionCommands(program: Command): void {
   registerStartCommand(program);
@@ -249,16 +238,4 @@ function status(text: string): ExecutionStatus {
 
 function taskName(task: { activity: string; step: number }): string {
   return `${task.activity}-${task.step}`;
-}
-
-function formatLogLine(line: LogLine): string {
-  const extra = Object.fromEntries(Object.entries(line).filter(([key]) => !LOG_FIELDS_SHOWN.has(key)));
-  return [
-    new Date(line.time).toISOString(),
-    (LEVEL_NAMES[line.level] ?? String(line.level)).padEnd(5),
-    line.msg ?? '',
-    Object.keys(extra).length > 0 ? JSON.stringify(extra) : '',
-  ]
-    .filter((part) => part !== '')
-    .join(' ');
 }

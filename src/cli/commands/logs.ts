@@ -1,23 +1,10 @@
 /** `weft log query` (log lines across executions) and `weft retention run`. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LogLevel } from '../../client/client.js';
-import type { LogLine } from '../../executions/execution-log.js';
+import { formatLogLine, isoMillis, LOG_LEVELS, levelName, message } from '../log-lines.js';
 import { clientFor, withClientOptions, type ClientCommandOptions } from '../connection.js';
 import { integer, printJson, printTable, UsageError } from '../output.js';
-import { isoSeconds } from '../table.js';
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-/** pino's numeric levels, by name. */
-const LEVEL_NAMES: Readonly<Record<number, string>> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-/** Fields shown in their own columns, or of no use to a reader. */
-const SHOWN = new Set(['level', 'time', 'msg', 'executionId', 'workflow', 'pid', 'hostname']);
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 interface QueryOptions extends ClientCommandOptions {
@@ -79,7 +66,7 @@ Example:
               level,
               signal: abort.signal,
             }))
-              process.stdout.write((options.json ? JSON.stringify(line) : formatLine(line)) + '\n');
+              process.stdout.write((options.json ? JSON.stringify(line) : formatLogLine(line, true)) + '\n');
           } catch (err) {
             if (!abort.signal.aborted) throw err;
           } finally {
@@ -136,26 +123,4 @@ function time(text: string): string {
   if (age) return String(Date.now() - Number(age[1]) * (UNITS[age[2] as string] as number));
   if (/^\d+$/.test(text.trim()) || Number.isFinite(Date.parse(text))) return text.trim();
   throw new InvalidArgumentError('It must be an ISO time, epoch milliseconds, or an age such as 15m, 1h or 2d.');
-}
-
-function levelName(level: number): string {
-  return LEVEL_NAMES[level] ?? String(level);
-}
-
-/** The message, then the line's own fields as JSON. */
-function message(line: LogLine): string {
-  const extra = Object.fromEntries(Object.entries(line).filter(([key]) => !SHOWN.has(key)));
-  return [line.msg ?? '', Object.keys(extra).length > 0 ? JSON.stringify(extra) : ''].filter((p) => p !== '').join(' ');
-}
-
-/** Lines of one second are told apart by their milliseconds. */
-function isoMillis(ms: number): string {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? isoSeconds(ms) : date.toISOString();
-}
-
-function formatLine(line: LogLine): string {
-  return [isoMillis(line.time), levelName(line.level).padEnd(5), line.workflow, line.executionId, message(line)]
-    .filter((part) => part !== '')
-    .join(' ');
 }
